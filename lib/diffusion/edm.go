@@ -1,0 +1,36 @@
+// Package diffusion is stage 1, pre-training the teacher: EDM's denoising objective.
+package diffusion
+
+import (
+	"github.com/gocmt/cmt/lib/nets"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// EDMLoss is Karras et al.'s denoising objective
+//
+//	L(θ) = E_{x₀, ln σ ~ N(P_mean, P_std²), n ~ N(0, σ²I)} λ(σ)‖D_θ(x₀ + n, σ) − x₀‖²,  λ(σ) = (σ² + σ_d²)/(σσ_d)²
+//
+// averaged over the batch and the data dimensions. x0 is [batch, dim]; σ and n are drawn in the graph from the
+// Store's RNG.
+type EDMLoss struct {
+	Pre         nets.EDM
+	Net         nets.Backbone
+	PMean, PStd float64
+}
+
+// Loss builds the scalar loss for the network at scope `net` on the clean batch x0 [batch, dim].
+func (l EDMLoss) Loss(net *model.Scope, x0 *Node) *Node {
+	g := x0.Graph()
+	b := x0.Shape().Dimensions[0]
+	lnSigma := AddScalar(MulScalar(net.RandomNormal(g, shapes.Make(dtypes.Float32, b)), l.PStd), l.PMean)
+	sigma := Exp(lnSigma)
+	n := Mul(net.RandomNormal(g, x0.Shape()), ExpandAxes(sigma, -1))
+	sd2 := l.Pre.SigmaData * l.Pre.SigmaData
+	weight := Div(AddScalar(Square(sigma), sd2), MulScalar(Square(sigma), sd2)) // (σ²+σ_d²)/(σσ_d)²
+	D := l.Pre.Denoiser(net, l.Net, Add(x0, n), sigma)
+	perExample := ReduceMean(Square(Sub(D, x0)), 1)
+	return ReduceAllMean(Mul(weight, perExample))
+}

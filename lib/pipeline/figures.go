@@ -1,0 +1,80 @@
+package pipeline
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/gocmt/cmt/lib/flowmap"
+	"github.com/gocmt/cmt/lib/plots"
+)
+
+// Figures writes the run's PNGs: samples per stage, teacher trajectories, and metrics vs post-training step.
+func (r *Run) Figures() error {
+	p, dim := r.P, r.Data.Dim()
+	if dim != 2 {
+		return nil
+	}
+	n := min(p.EvalSamples, 3000) * dim
+	lim := 2.0
+	panels := []plots.Panel{{Title: "data (" + p.Data + ")", Points: r.Eval.Ref[:n]}}
+	if r.Traj != nil {
+		panels = append(panels, plots.Panel{Title: fmt.Sprintf("teacher, %s %d steps", p.Solver, p.SolverSteps), Points: r.Traj.End()[:min(n, len(r.Traj.End()))]})
+	}
+	if r.Mid != nil {
+		panels = append(panels, plots.Panel{Title: "after CMT mid-training, 1 step", Points: flowmap.OneStep(r.Mid.EMAFunc(), r.Eval.Z[:n], dim, p.SigmaMax)})
+	}
+	inits, _ := p.InitList()
+	for _, init := range inits {
+		if st := r.Post[init]; st != nil {
+			panels = append(panels, plots.Panel{Title: fmt.Sprintf("ECT from %s, %d steps, 1 step", init, st.Step),
+				Points: flowmap.OneStep(st.EMAFunc(), r.Eval.Z[:n], dim, p.SigmaMax)})
+		}
+	}
+	if err := plots.Scatter(filepath.Join(r.O.Figures, p.Name+"_samples.png"), panels, 3, lim); err != nil {
+		return err
+	}
+	if r.Traj != nil {
+		var paths [][]float64
+		for i := 0; i < 48; i++ {
+			var path []float64
+			for k, s := range r.Traj.States {
+				if r.Traj.Times[k] > 3 { // the first states sit far outside the data's scale
+					continue
+				}
+				path = append(path, s[i*dim], s[i*dim+1])
+			}
+			paths = append(paths, path)
+		}
+		if err := plots.Trajectories(filepath.Join(r.O.Figures, p.Name+"_trajectories.png"),
+			fmt.Sprintf("teacher PF-ODE trajectories (%s, %d steps; t ≤ 3 shown)", p.Solver, p.SolverSteps), r.Eval.Ref[:n], paths, 2.5); err != nil {
+			return err
+		}
+	}
+	var e1, e2 []plots.Series
+	for _, row := range r.Summary.Posttrain {
+		var s1, s2 plots.Series
+		s1.Name, s2.Name = row.Init+" init", row.Init+" init"
+		for _, c := range row.Curve {
+			s1.X, s1.Y = append(s1.X, c[0]), append(s1.Y, c[1])
+			s2.X, s2.Y = append(s2.X, c[0]), append(s2.Y, c[2])
+		}
+		e1, e2 = append(e1, s1), append(e2, s2)
+	}
+	if len(e1) > 0 {
+		floor := r.Summary.NoiseFloor.Energy
+		for _, s := range []*[]plots.Series{&e1, &e2} {
+			x := (*s)[0].X
+			fl := plots.Series{Name: "noise floor (data vs data)", X: []float64{x[0], x[len(x)-1]}, Y: []float64{floor, floor}}
+			*s = append(*s, fl)
+		}
+		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_1step.png"), "1-step energy distance during ECT post-training",
+			"post-training step", "energy distance² (log)", e1, true); err != nil {
+			return err
+		}
+		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"), "2-step energy distance during ECT post-training",
+			"post-training step", "energy distance² (log)", e2, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}

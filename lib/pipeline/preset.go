@@ -1,0 +1,218 @@
+// Package pipeline runs the paper's three stages end to end on low-dimensional data — pre-training → CMT
+// mid-training → ECT post-training from each initialisation — and evaluates them. experiments/cmt and the
+// notebooks call it.
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Preset is the flat, documented set of hyperparameters of a run. Keys (the json names) can be overridden with
+// Set("key=value,key2=value2").
+type Preset struct {
+	Name string `json:"preset"`
+	Data string `json:"data"` // gmm8 | moons | checkerboard | spirals
+
+	// Time convention (EDM, x_t = x₀ + t·ε) and preconditioning.
+	SigmaData float64 `json:"sigma_data"` // σ_d
+	SigmaMin  float64 `json:"sigma_min"`  // t_min = σ_min
+	SigmaMax  float64 `json:"sigma_max"`  // T
+
+	// Backbone (MLP).
+	Hidden int `json:"hidden"`
+	Layers int `json:"layers"`
+
+	// Stage 1: EDM pre-training of the teacher.
+	PreSteps int     `json:"pre.steps"`
+	PreBatch int     `json:"pre.batch"`
+	PreLR    float64 `json:"pre.lr"`
+	PreEMA   float64 `json:"pre.ema"`
+	PMean    float64 `json:"pre.p_mean"`
+	PStd     float64 `json:"pre.p_std"`
+
+	// Stage 2: CMT mid-training.
+	Solver       string  `json:"mid.solver"`       // dpm3 | dpm2 | heun | euler
+	SolverSteps  int     `json:"mid.solver_steps"` // M (16 in the paper)
+	Trajectories int     `json:"mid.trajectories"` // teacher solves in the pair pool
+	MidSteps     int     `json:"mid.steps"`
+	MidBatch     int     `json:"mid.batch"` // pairs per step
+	MidLR        float64 `json:"mid.lr"`
+	MidEMA       float64 `json:"mid.ema"`
+	MidDistance  string  `json:"mid.distance"` // l2sq | l2 | huber
+	MidHuberC    float64 `json:"mid.huber_c"`
+
+	// Stage 3: ECT post-training (from each init).
+	Inits        string  `json:"post.inits"` // comma-separated subset of cmt,diffusion,scratch
+	PostSteps    int     `json:"post.steps"`
+	PostBatch    int     `json:"post.batch"`
+	PostLR       float64 `json:"post.lr"`
+	PostEMA      float64 `json:"post.ema"`
+	Q            float64 `json:"post.q"`            // Δt ratio q
+	DoubleEvery  int     `json:"post.double_every"` // 0: fixed q
+	PostDistance string  `json:"post.distance"`
+	PostHuberC   float64 `json:"post.huber_c"`
+	ECTPMean     float64 `json:"post.p_mean"`
+	ECTPStd      float64 `json:"post.p_std"`
+	ECD          string  `json:"post.ecd"` // "" (ECT) | euler | heun (teacher step for x_r)
+
+	// Evaluation.
+	EvalEvery   int     `json:"eval.every"`   // post-training steps between evaluations (and checkpoints)
+	EvalSamples int     `json:"eval.samples"` // samples per evaluation (≥ 5000)
+	TMid        float64 `json:"eval.t_mid"`   // 2-step sampler's intermediate time
+	SW2Proj     int     `json:"eval.sw2_proj"`
+}
+
+// Presets are the named configurations.
+var Presets = map[string]Preset{
+	"toy2d": {
+		Name: "toy2d", Data: "gmm8",
+		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
+		Hidden: 128, Layers: 4,
+		PreSteps: 3000, PreBatch: 512, PreLR: 2e-3, PreEMA: 0.995, PMean: -1.2, PStd: 1.2,
+		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192,
+		MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995, MidDistance: "l2sq", MidHuberC: 0.03,
+		Inits: "cmt,diffusion,scratch", PostSteps: 2000, PostBatch: 512, PostLR: 5e-4, PostEMA: 0.995,
+		Q: 256, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
+		EvalEvery: 250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
+	},
+}
+
+// PresetNames lists the presets.
+func PresetNames() []string {
+	var n []string
+	for k := range Presets {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// Lookup returns a named preset.
+func Lookup(name string) (Preset, error) {
+	p, ok := Presets[name]
+	if !ok {
+		return Preset{}, fmt.Errorf("unknown preset %q: choose one of %s", name, strings.Join(PresetNames(), ", "))
+	}
+	return p, nil
+}
+
+// Set applies overrides "key=value,key2=value2" (keys are the json names, e.g. post.q=1024).
+func (p *Preset) Set(overrides string) error {
+	if strings.TrimSpace(overrides) == "" {
+		return nil
+	}
+	v := reflect.ValueOf(p).Elem()
+	byKey := map[string]int{}
+	var keys []string
+	for i := 0; i < v.NumField(); i++ {
+		k := v.Type().Field(i).Tag.Get("json")
+		byKey[k] = i
+		keys = append(keys, k)
+	}
+	for _, kv := range strings.Split(overrides, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			return fmt.Errorf("-set %q: want key=value", kv)
+		}
+		i, found := byKey[k]
+		if !found {
+			return fmt.Errorf("-set: unknown key %q; valid keys: %s", k, strings.Join(keys, ", "))
+		}
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(val)
+		case reflect.Int:
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return fmt.Errorf("-set %s=%s: not an integer", k, val)
+			}
+			f.SetInt(int64(n))
+		case reflect.Float64:
+			x, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				return fmt.Errorf("-set %s=%s: not a number", k, val)
+			}
+			f.SetFloat(x)
+		}
+	}
+	return p.Validate()
+}
+
+// Validate checks ranges that would otherwise fail deep inside a run.
+func (p *Preset) Validate() error {
+	var errs []string
+	pos := map[string]float64{"sigma_data": p.SigmaData, "sigma_min": p.SigmaMin, "pre.lr": p.PreLR, "mid.lr": p.MidLR,
+		"post.lr": p.PostLR, "post.q": p.Q - 1}
+	for k, x := range pos {
+		if !(x > 0) {
+			errs = append(errs, k+" must be > 0 (post.q > 1)")
+		}
+	}
+	ints := map[string]int{"hidden": p.Hidden, "layers": p.Layers, "pre.batch": p.PreBatch, "mid.batch": p.MidBatch,
+		"post.batch": p.PostBatch, "mid.solver_steps": p.SolverSteps, "mid.trajectories": p.Trajectories,
+		"eval.every": p.EvalEvery, "eval.samples": p.EvalSamples, "eval.sw2_proj": p.SW2Proj}
+	for k, x := range ints {
+		if x <= 0 {
+			errs = append(errs, k+" must be > 0")
+		}
+	}
+	for k, x := range map[string]int{"pre.steps": p.PreSteps, "mid.steps": p.MidSteps, "post.steps": p.PostSteps} {
+		if x < 0 {
+			errs = append(errs, k+" must be ≥ 0")
+		}
+	}
+	for k, x := range map[string]float64{"pre.ema": p.PreEMA, "mid.ema": p.MidEMA, "post.ema": p.PostEMA} {
+		if x < 0 || x >= 1 {
+			errs = append(errs, k+" must be in [0, 1)")
+		}
+	}
+	if p.SigmaMax <= p.SigmaMin {
+		errs = append(errs, "sigma_max must exceed sigma_min")
+	}
+	if _, err := p.InitList(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	switch p.Solver {
+	case "dpm1", "dpm2", "dpm3", "heun", "euler":
+	default:
+		errs = append(errs, fmt.Sprintf("mid.solver %q: use dpm3, dpm2, dpm1, heun or euler", p.Solver))
+	}
+	switch p.ECD {
+	case "", "euler", "heun":
+	default:
+		errs = append(errs, fmt.Sprintf("post.ecd %q: use \"\" (ECT), euler or heun", p.ECD))
+	}
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return fmt.Errorf("invalid preset: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// InitList parses post.inits.
+func (p *Preset) InitList() ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(p.Inits, ",") {
+		s = strings.TrimSpace(s)
+		switch s {
+		case "cmt", "diffusion", "scratch":
+			out = append(out, s)
+		case "":
+		default:
+			return nil, fmt.Errorf("post.inits: unknown init %q (use cmt, diffusion, scratch)", s)
+		}
+	}
+	return out, nil
+}
+
+// JSON renders the resolved preset.
+func (p Preset) JSON() string {
+	b, _ := json.MarshalIndent(p, "", "  ")
+	return string(b)
+}

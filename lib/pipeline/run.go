@@ -1,0 +1,412 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gocmt/cmt/lib/cmt"
+	"github.com/gocmt/cmt/lib/data"
+	"github.com/gocmt/cmt/lib/diffusion"
+	"github.com/gocmt/cmt/lib/distance"
+	"github.com/gocmt/cmt/lib/flowmap"
+	"github.com/gocmt/cmt/lib/nets"
+	"github.com/gocmt/cmt/lib/runlog"
+	"github.com/gocmt/cmt/lib/solver"
+	"github.com/gocmt/cmt/lib/train"
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Options are the run's non-hyperparameter settings.
+type Options struct {
+	Out     string // run directory: metrics.jsonl, checkpoints, summary.json, preset.json
+	Figures string // where PNG figures go ("" = Out/figures)
+	Seed    int64
+	Backend compute.Backend
+	Log     io.Writer // progress and messages (nil = os.Stderr)
+}
+
+// Run is one pipeline run with its pieces, exposed so notebooks can look inside.
+type Run struct {
+	P       Preset
+	O       Options
+	Data    data.Dataset
+	GMM     *data.GMM
+	Eval    *Evaluator
+	Model   nets.MLP
+	Pre     nets.EDM
+	Log     *runlog.Log
+	Teacher *train.Stage
+	Traj    *solver.Trajectory // teacher trajectories (all of them)
+	Mid     *train.Stage
+	Post    map[string]*train.Stage
+	Summary Summary
+	start   time.Time
+}
+
+// rngFor is a deterministic stream for a purpose and a step: resumed runs see the same data.
+func (r *Run) rngFor(stream, step uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(r.O.Seed)*0x9E3779B97F4A7C15+stream, step))
+}
+
+const (
+	streamPre = iota + 1
+	streamMid
+	streamPost
+	streamRef
+	streamFresh
+	streamNoise
+	streamXT
+	streamCheck
+)
+
+func (r *Run) out() io.Writer {
+	if r.O.Log != nil {
+		return r.O.Log
+	}
+	return os.Stderr
+}
+
+func normal(rng *rand.Rand, n int) []float64 {
+	z := make([]float64, n)
+	for i := range z {
+		z[i] = rng.NormFloat64()
+	}
+	return z
+}
+
+// New prepares a run: data, reference sets, noise floors, log files.
+func New(p Preset, o Options) (*Run, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Backend == nil {
+		return nil, fmt.Errorf("pipeline: no backend")
+	}
+	if o.Figures == "" {
+		o.Figures = filepath.Join(o.Out, "figures")
+	}
+	for _, d := range []string{o.Out, o.Figures} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	ds, err := data.ByName(p.Data)
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{P: p, O: o, Data: ds, Post: map[string]*train.Stage{}, start: time.Now()}
+	r.GMM, _ = ds.(*data.GMM)
+	dim := ds.Dim()
+	r.Model = nets.DefaultMLP(dim, 1)
+	r.Model.Hidden, r.Model.Layers = p.Hidden, p.Layers
+	r.Pre = nets.EDM{SigmaData: p.SigmaData, SigmaMin: p.SigmaMin}
+	n := p.EvalSamples
+	r.Eval = &Evaluator{Ref: ds.Sample(r.rngFor(streamRef, 0), n), Dim: dim, SW2Proj: p.SW2Proj, Seed: uint64(o.Seed), GMM: r.GMM}
+	noise := r.rngFor(streamNoise, 0)
+	r.Eval.Z, r.Eval.Z2 = normal(noise, n*dim), normal(noise, n*dim)
+	if r.Log, err = runlog.Open(filepath.Join(o.Out, "metrics.jsonl")); err != nil {
+		return nil, err
+	}
+	if err := runlog.WriteJSONAtomic(filepath.Join(o.Out, "preset.json"), p); err != nil {
+		return nil, err
+	}
+	floor, err := r.Eval.Score(ds.Sample(r.rngFor(streamFresh, 0), n))
+	if err != nil {
+		return nil, err
+	}
+	r.Summary = Summary{Preset: p.Name, Backend: o.Backend.Name(), Seed: o.Seed, NoiseFloor: floor, Resolved: p}
+	return r, nil
+}
+
+func (r *Run) stage(name string, fwd train.Forward, cfg train.Config) (*train.Stage, error) {
+	st, err := train.NewStage(r.O.Backend, name, filepath.Join(r.O.Out, "ckpt"), r.Data.Dim(), fwd, cfg, r.O.Seed)
+	if err != nil {
+		return nil, err
+	}
+	st.Log, st.Out = r.Log, r.out()
+	return st, nil
+}
+
+func (r *Run) denoiserFwd(net *model.Scope, x, t *Node) *Node {
+	return r.Pre.Denoiser(net, r.Model, x, t)
+}
+func (r *Run) consistencyFwd(net *model.Scope, x, t *Node) *Node {
+	return r.Pre.Consistency(net, r.Model, x, t)
+}
+
+func f32(x []float64, dims ...int) *tensors.Tensor {
+	y := make([]float32, len(x))
+	for i, v := range x {
+		y[i] = float32(v)
+	}
+	return tensors.FromFlatDataAndDimensions(y, dims...)
+}
+
+// Pretrain is stage 1: the EDM teacher.
+func (r *Run) Pretrain(ctx context.Context) error {
+	p := r.P
+	st, err := r.stage("pretrain", r.denoiserFwd, train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA,
+		CheckpointEvery: max(p.PreSteps/4, 1)})
+	if err != nil {
+		return err
+	}
+	if _, err := st.Prepare(nil); err != nil {
+		return err
+	}
+	loss := diffusion.EDMLoss{Pre: r.Pre, Net: r.Model, PMean: p.PMean, PStd: p.PStd}
+	dim := r.Data.Dim()
+	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node { return loss.Loss(train.NetScope(root), in[0]) },
+		func(step int) []*tensors.Tensor {
+			return []*tensors.Tensor{f32(r.Data.Sample(r.rngFor(streamPre, uint64(step)), p.PreBatch), p.PreBatch, dim)}
+		})
+	r.Teacher = st
+	return err
+}
+
+// solve runs the configured solver with the teacher from x_T.
+func (r *Run) solve(d solver.Denoiser, xT []float64) (*solver.Trajectory, error) {
+	p, dim := r.P, r.Data.Dim()
+	grid := solver.LogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps)
+	switch p.Solver {
+	case "euler":
+		return solver.Euler(d, xT, dim, grid), nil
+	case "heun":
+		return solver.Heun(d, xT, dim, grid), nil
+	default:
+		return solver.DPMSolverPP(d, xT, dim, grid, int(p.Solver[3]-'0'), true)
+	}
+}
+
+// TeacherTrajectories solves the teacher's PF-ODE from Trajectories draws of x_T = T·ε and checks the teacher.
+func (r *Run) TeacherTrajectories() error {
+	p, dim := r.P, r.Data.Dim()
+	xT := normal(r.rngFor(streamXT, 0), p.Trajectories*dim)
+	for i := range xT {
+		xT[i] *= p.SigmaMax
+	}
+	var err error
+	if r.Traj, err = r.solve(solver.DenoiserFunc(r.Teacher.EMAFunc()), xT); err != nil {
+		return err
+	}
+	end := r.Traj.End()
+	n := min(p.EvalSamples, p.Trajectories) * dim
+	m, err := r.Eval.Score(end[:n])
+	if err != nil {
+		return err
+	}
+	r.Summary.Teacher = &TeacherReport{Samples: m, NFE: r.Traj.NFE, Solver: p.Solver}
+	if r.GMM != nil {
+		r.Summary.Teacher.Denoising = r.denoisingCheck()
+	}
+	return r.Log.Write(map[string]any{"stage": "teacher", "energy": m.Energy, "sw2": m.SW2, "fd": m.FD})
+}
+
+// denoisingCheck compares the teacher's denoising error with the exact posterior mean's and the best linear
+// denoiser's at a few noise levels (same x₀ and noise for all three).
+func (r *Run) denoisingCheck() []DenoisingLevel {
+	dim, n := r.Data.Dim(), 4096
+	rng := r.rngFor(streamCheck, 0)
+	x0 := r.GMM.Sample(rng, n)
+	eps := normal(rng, n*dim)
+	teacher := r.Teacher.EMAFunc()
+	var out []DenoisingLevel
+	for _, s := range []float64{0.05, 0.1, 0.2, 0.5, 1, 2} {
+		xt := make([]float64, len(x0))
+		for i := range xt {
+			xt[i] = x0[i] + s*eps[i]
+		}
+		mse := func(d []float64) float64 {
+			var a float64
+			for i := range d {
+				a += (d[i] - x0[i]) * (d[i] - x0[i])
+			}
+			return a / float64(n)
+		}
+		out = append(out, DenoisingLevel{Sigma: s, Teacher: mse(teacher(xt, dim, s)), Exact: mse(r.GMM.Denoise(xt, dim, s)),
+			Linear: mse(r.GMM.LinearDenoise(xt, dim, s))})
+	}
+	return out
+}
+
+// Midtrain is stage 2: CMT on the teacher's trajectories, student initialised from the teacher.
+func (r *Run) Midtrain(ctx context.Context) error {
+	p := r.P
+	dist, err := distance.Parse(p.MidDistance)
+	if err != nil {
+		return err
+	}
+	pairs, err := cmt.FromTrajectory(r.Traj)
+	if err != nil {
+		return err
+	}
+	st, err := r.stage("midtrain", r.consistencyFwd, train.Config{Steps: p.MidSteps, LR: p.MidLR, LinearDecay: true,
+		EMA: p.MidEMA, CheckpointEvery: max(p.MidSteps/4, 1)})
+	if err != nil {
+		return err
+	}
+	if _, err := st.Prepare(r.Teacher.Store); err != nil {
+		return err
+	}
+	loss := cmt.Loss{Pre: r.Pre, Net: r.Model, Distance: dist, HuberC: p.MidHuberC}
+	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node { return loss.Of(train.NetScope(root), in[0], in[1], in[2]) },
+		func(step int) []*tensors.Tensor {
+			x, t, y := pairs.Batch(r.rngFor(streamMid, uint64(step)), p.MidBatch)
+			return []*tensors.Tensor{x, t, y}
+		})
+	r.Mid = st
+	return err
+}
+
+// Posttrain is stage 3 from one initialisation: "cmt" (the mid-trained student), "diffusion" (the teacher's
+// weights used as a consistency model) or "scratch" (random weights).
+func (r *Run) Posttrain(ctx context.Context, init string) error {
+	p := r.P
+	dist, err := distance.Parse(p.PostDistance)
+	if err != nil {
+		return err
+	}
+	method := "ect"
+	if p.ECD != "" {
+		method = "ecd-" + p.ECD
+	}
+	st, err := r.stage("post_"+method+"_"+init, r.consistencyFwd, train.Config{Steps: p.PostSteps, LR: p.PostLR,
+		EMA: p.PostEMA, CheckpointEvery: p.EvalEvery})
+	if err != nil {
+		return err
+	}
+	var from *model.Store
+	switch init {
+	case "cmt":
+		from = r.Mid.Store
+	case "diffusion":
+		from = r.Teacher.Store
+	}
+	resumed, err := st.Prepare(from)
+	if err != nil {
+		return err
+	}
+	loss := flowmap.ECT{Pre: r.Pre, Net: r.Model, PMean: p.ECTPMean, PStd: p.ECTPStd, Q: p.Q, K: 8, B: 1,
+		DoubleEvery: p.DoubleEvery, Distance: dist, HuberC: p.PostHuberC}
+	if p.ECD != "" {
+		loss.Teacher, loss.TeacherPre, loss.Heun = r.Model, r.Pre, p.ECD == "heun"
+		if !resumed {
+			if err := train.CopyWeights(r.Teacher.Store, "/ema/net", st.Store, "/teacher/net"); err != nil {
+				return err
+			}
+		}
+	}
+	var curve []CurvePoint
+	if st.Extra != nil {
+		if err := json.Unmarshal(st.Extra, &curve); err != nil {
+			return fmt.Errorf("%s: curve in checkpoint: %w", st.Name, err)
+		}
+	}
+	f := st.EMAFunc()
+	st.OnCheckpoint = func(step int) (any, error) {
+		_, _, m1, m2, err := r.Eval.FewStep(f, p.SigmaMax, p.TMid)
+		if err != nil {
+			return nil, err
+		}
+		curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
+		_ = r.Log.Write(map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
+			"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD})
+		return curve, nil
+	}
+	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node {
+		return loss.Loss(train.NetScope(root), root.At("teacher").At("net"), in[0], in[1])
+	}, func(step int) []*tensors.Tensor {
+		y := r.Data.Sample(r.rngFor(streamPost, uint64(step)), p.PostBatch)
+		return []*tensors.Tensor{f32(y, p.PostBatch, r.Data.Dim()), tensors.FromScalar(float32(step))}
+	})
+	r.Post[init] = st
+	if err != nil {
+		return err
+	}
+	last := curve[len(curve)-1]
+	row := PostRow{Init: init, Method: method, Steps: st.Step, Energy1: last.One.Energy, Energy2: last.Two.Energy,
+		SW21: last.One.SW2, FD1: last.One.FD, FD2: last.Two.FD, Start: curve[0], Final: last}
+	for _, c := range curve {
+		row.Curve = append(row.Curve, [4]float64{float64(c.Step), c.One.Energy, c.Two.Energy, c.One.FD})
+	}
+	r.Summary.Posttrain = append(r.Summary.Posttrain, row)
+	return nil
+}
+
+// All runs every stage, writes the figures and summary.json, and prints the summary table.
+func (r *Run) All(ctx context.Context) error {
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"pre-training", func() error { return r.Pretrain(ctx) }},
+		{"teacher trajectories", r.TeacherTrajectories},
+		{"CMT mid-training", func() error { return r.Midtrain(ctx) }},
+	}
+	inits, _ := r.P.InitList()
+	for _, init := range inits {
+		steps = append(steps, struct {
+			name string
+			fn   func() error
+		}{"post-training from " + init, func() error { return r.Posttrain(ctx, init) }})
+	}
+	for _, s := range steps {
+		t0 := time.Now()
+		if err := s.fn(); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		r.Summary.StageSeconds = append(r.Summary.StageSeconds, StageTime{Stage: s.name, Seconds: time.Since(t0).Seconds()})
+	}
+	if err := r.Figures(); err != nil {
+		return fmt.Errorf("figures: %w", err)
+	}
+	r.Summary.WallSeconds = time.Since(r.start).Seconds()
+	if err := runlog.WriteJSONAtomic(filepath.Join(r.O.Out, "summary.json"), r.Summary); err != nil {
+		return err
+	}
+	fmt.Fprint(r.out(), r.Summary.Table())
+	return r.Log.Close()
+}
+
+// Table renders the summary as text.
+func (s Summary) Table() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n== %s (backend %s, seed %d, %.0f s) ==\n", s.Preset, s.Backend, s.Seed, s.WallSeconds)
+	fmt.Fprintf(&b, "noise floor (data vs fresh data): energy %.2e  sw2 %.3f  fd %.2e\n", s.NoiseFloor.Energy, s.NoiseFloor.SW2, s.NoiseFloor.FD)
+	if t := s.Teacher; t != nil {
+		fmt.Fprintf(&b, "teacher (%s, %d NFE): energy %.2e  sw2 %.3f  fd %.2e%s\n", t.Solver, t.NFE, t.Samples.Energy, t.Samples.SW2, t.Samples.FD, pr(t.Samples))
+	}
+	fmt.Fprintf(&b, "%-10s %-6s %6s | %-23s | %-23s | %s\n", "init", "method", "steps", "energy 1-step (start→end)", "energy 2-step (start→end)", "sw2 1-step, fd 1-step, modes")
+	for _, r := range s.Posttrain {
+		fmt.Fprintf(&b, "%-10s %-6s %6d | %.2e → %.2e     | %.2e → %.2e     | %.3f, %.2e%s\n", r.Init, r.Method, r.Steps,
+			r.Start.One.Energy, r.Energy1, r.Start.Two.Energy, r.Energy2, r.SW21, r.FD1, pr(r.Final.One))
+	}
+	return b.String()
+}
+
+func pr(m SampleMetrics) string {
+	if m.Precision == nil {
+		return ""
+	}
+	return fmt.Sprintf("  precision %.3f recall %.2f", *m.Precision, *m.Recall)
+}
+
+// finite reports whether all values are finite.
+func finite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}

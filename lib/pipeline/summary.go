@@ -1,0 +1,52 @@
+package pipeline
+
+// Summary is what summary.json holds.
+type Summary struct {
+	Preset       string         `json:"preset"`
+	Backend      string         `json:"backend"`
+	Seed         int64          `json:"seed"`
+	WallSeconds  float64        `json:"wall_seconds"`
+	StageSeconds []StageTime    `json:"stage_seconds"`
+	NoiseFloor   SampleMetrics  `json:"noise_floor"` // metrics of fresh data against the reference set
+	Teacher      *TeacherReport `json:"teacher"`
+	Posttrain    []PostRow      `json:"posttrain"`
+	Resolved     Preset         `json:"resolved_preset"`
+}
+
+// StageTime is the wall time of one stage.
+type StageTime struct {
+	Stage   string  `json:"stage"`
+	Seconds float64 `json:"seconds"`
+}
+
+// TeacherReport describes the pre-trained teacher.
+type TeacherReport struct {
+	Solver    string           `json:"solver"`
+	NFE       int              `json:"nfe"`
+	Samples   SampleMetrics    `json:"samples"`
+	Denoising []DenoisingLevel `json:"denoising,omitempty"`
+}
+
+// DenoisingLevel is the mean squared denoising error E‖D(x₀+σε, σ) − x₀‖² at one σ for the teacher, the exact
+// posterior mean (the floor) and the best linear denoiser (what a net that only learned mean and covariance gets).
+type DenoisingLevel struct {
+	Sigma   float64 `json:"sigma"`
+	Teacher float64 `json:"teacher"`
+	Exact   float64 `json:"exact"`
+	Linear  float64 `json:"linear"`
+}
+
+// PostRow is one post-training run.
+type PostRow struct {
+	Init    string       `json:"init"`
+	Method  string       `json:"method"`
+	Steps   int          `json:"steps"`
+	Energy1 float64      `json:"energy_1step"`
+	Energy2 float64      `json:"energy_2step"`
+	SW21    float64      `json:"sw2_1step"`
+	FD1     float64      `json:"fd_1step"`
+	FD2     float64      `json:"fd_2step"`
+	Curve   [][4]float64 `json:"curve"` // [step, energy_1step, energy_2step, fd_1step]
+	Start   CurvePoint   `json:"start"` // right after initialisation (step 0)
+	Final   CurvePoint   `json:"final"`
+}

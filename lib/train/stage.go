@@ -1,0 +1,362 @@
+// Package train runs one training stage (pre-training, CMT mid-training, post-training) of the pipeline: Adam on
+// the variables under /net of the stage's own Store, an exponential moving average of them under /ema/net, a
+// linear or constant learning rate, crash-safe checkpoints that a rerun resumes from, a JSON-lines log, a progress
+// bar, and a hard stop with a clear message when the loss stops being finite.
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gocmt/cmt/lib/progress"
+	"github.com/gocmt/cmt/lib/runlog"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// Config is the optimisation recipe of a stage.
+type Config struct {
+	Steps           int     // total optimisation steps
+	LR              float64 // Adam learning rate
+	LinearDecay     bool    // decay the learning rate linearly to 0 at Steps (CMT's recipe) instead of keeping it
+	Beta2           float64 // Adam β₂ (0 → 0.999)
+	EMA             float64 // EMA decay per step, in [0, 1)
+	CheckpointEvery int     // steps between checkpoints (and OnCheckpoint calls); 0 → only at the end
+	LogEvery        int     // steps between metrics.jsonl records; 0 → 100
+}
+
+// Forward is the model a stage trains, as a graph function of the network scope: x [batch, dim] and t [batch]
+// (EDM noise level) → [batch, dim]. Examples: EDM's denoiser D, the consistency function f.
+type Forward func(net *model.Scope, x, t *Node) *Node
+
+// Objective builds the scalar loss of one batch. root is the Store's root scope: the trained network lives at
+// NetScope(root); other networks (a frozen teacher) may live elsewhere as non-trainable variables. inputs are the
+// host batch tensors, in the order Batch returns them.
+type Objective func(root *model.Scope, inputs []*Node) *Node
+
+// NetScope is the scope of the trained weights, /net.
+func NetScope(root *model.Scope) *model.Scope { return root.At("net") }
+
+// EMAScope is the scope of their moving average, /ema/net.
+func EMAScope(root *model.Scope) *model.Scope { return root.At("ema").At("net") }
+
+// Stage is one training stage with its own Store.
+type Stage struct {
+	Name    string // used in file names, logs and messages
+	Dir     string // the stage checkpoints to Dir/<Name>.ckpt; "" disables checkpoints
+	Backend compute.Backend
+	Store   *model.Store
+	Cfg     Config
+	Dim     int     // data dimension
+	Forward Forward // the trained model (also evaluated on EMA weights by EMAFunc)
+	Log     *runlog.Log
+	Out     io.Writer // progress bar and messages; nil → os.Stderr
+
+	// OnCheckpoint, if set, runs at every checkpoint step (and at step 0 of a fresh stage) before the save; its
+	// returned value is saved in the checkpoint (Extra) and handed back by Prepare on resume.
+	OnCheckpoint func(step int) (extra any, err error)
+
+	Step  int             // optimisation steps done
+	Extra json.RawMessage // the Extra of the checkpoint Prepare resumed from, if any
+
+	exec     *model.Exec
+	evalFns  map[string]*model.Exec
+	evalStep int // Step at which evalFns were compiled
+}
+
+// NewStage creates a stage with a fresh Store seeded with seed.
+func NewStage(b compute.Backend, name, dir string, dim int, fwd Forward, cfg Config, seed int64) (*Stage, error) {
+	st := model.NewStore()
+	if err := st.SetRNGStateFromSeed(seed); err != nil {
+		return nil, err
+	}
+	return &Stage{Name: name, Dir: dir, Backend: b, Store: st, Cfg: cfg, Dim: dim, Forward: fwd, evalFns: map[string]*model.Exec{}}, nil
+}
+
+// CheckpointPath is where the stage's checkpoint lives ("" when checkpoints are off).
+func (s *Stage) CheckpointPath() string {
+	if s.Dir == "" {
+		return ""
+	}
+	return filepath.Join(s.Dir, s.Name+".ckpt")
+}
+
+// Done reports whether the stage has run all its steps.
+func (s *Stage) Done() bool { return s.Step >= s.Cfg.Steps }
+
+func (s *Stage) out() io.Writer {
+	if s.Out != nil {
+		return s.Out
+	}
+	return os.Stderr
+}
+
+// Prepare resumes from the stage's checkpoint when one exists; otherwise it creates the network's weights
+// (randomly, or copied from initFrom's EMA weights /ema/net when initFrom is not nil: the paper initialises each
+// stage from the previous one) and their EMA copy. It returns whether it resumed.
+func (s *Stage) Prepare(initFrom *model.Store) (resumed bool, err error) {
+	if p := s.CheckpointPath(); p != "" {
+		step, extra, err := LoadCheckpoint(p, s.Store)
+		switch {
+		case err == nil:
+			s.Step, s.Extra = step, extra
+			fmt.Fprintf(s.out(), "%s: resumed from %s at step %d/%d\n", s.Name, p, step, s.Cfg.Steps)
+			return true, nil
+		case !errors.Is(err, os.ErrNotExist):
+			return false, fmt.Errorf("%s: %w", s.Name, err)
+		}
+	}
+	// Build the network once so that its variables exist and are initialised.
+	if _, err := model.CallOnce(s.Backend, s.Store, func(root *model.Scope, x *Node) *Node {
+		t := OnesLike(Slice(x, AxisRange(), AxisElem(0)))
+		return s.Forward(NetScope(root), x, Reshape(t, x.Shape().Dimensions[0]))
+	}, tensors.FromShape(shapes.Make(dtypes.Float32, 1, s.Dim))); err != nil {
+		return false, fmt.Errorf("%s: building the network: %w", s.Name, err)
+	}
+	if initFrom != nil {
+		if err := CopyWeights(initFrom, "/ema/net", s.Store, "/net"); err != nil {
+			return false, fmt.Errorf("%s: initialising from the previous stage: %w", s.Name, err)
+		}
+	}
+	return false, CopyWeights(s.Store, "/net", s.Store, "/ema/net")
+}
+
+// CopyWeights copies every variable under fromPrefix in `from` to the same relative path under toPrefix in `to`,
+// creating missing destination variables as non-trainable when toPrefix is not /net.
+func CopyWeights(from *model.Store, fromPrefix string, to *model.Store, toPrefix string) error {
+	n := 0
+	for v := range from.IterVariables() {
+		if !strings.HasPrefix(v.Path(), fromPrefix+"/") {
+			continue
+		}
+		t, err := v.Value()
+		if err != nil {
+			return err
+		}
+		dst := toPrefix + strings.TrimPrefix(v.Path(), fromPrefix)
+		c, err := t.LocalClone()
+		if err != nil {
+			return err
+		}
+		if dv := to.GetVariable(dst); dv != nil {
+			if err := dv.SetValue(c); err != nil {
+				return fmt.Errorf("%s → %s: %w", v.Path(), dst, err)
+			}
+		} else {
+			dv, err := to.CreateVariable(dst, c)
+			if err != nil {
+				return err
+			}
+			dv.SetTrainable(toPrefix == "/net")
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("no variables under %s to copy", fromPrefix)
+	}
+	return nil
+}
+
+// ErrNonFinite marks a stage stopped because its loss became NaN or infinite.
+var ErrNonFinite = errors.New("non-finite loss")
+
+// Run trains until Cfg.Steps. batch(step) returns the host tensors of the step's inputs (fresh tensors each
+// call); it should depend only on step (and fixed seeds) so that a resumed run sees the same data. Run saves a
+// checkpoint every Cfg.CheckpointEvery steps and at the end, and stops with ErrNonFinite — keeping the last good
+// checkpoint on disk — when the loss is NaN or ±Inf. It honours ctx cancellation between steps.
+func (s *Stage) Run(ctx context.Context, obj Objective, batch func(step int) []*tensors.Tensor) error {
+	if s.Step == 0 && s.OnCheckpoint != nil && s.Extra == nil {
+		if err := s.checkpoint(); err != nil {
+			return err
+		}
+	}
+	if s.Done() {
+		return nil
+	}
+	if s.exec == nil {
+		if err := s.buildExec(obj); err != nil {
+			return err
+		}
+	}
+	logEvery := s.Cfg.LogEvery
+	if logEvery <= 0 {
+		logEvery = 100
+	}
+	bar := progress.New(s.out(), s.Name, s.Cfg.Steps)
+	bar.Set(s.Step)
+	var sumLoss float64
+	var nLoss int
+	for s.Step < s.Cfg.Steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		in := batch(s.Step)
+		frac := float32(s.Step) / float32(s.Cfg.Steps)
+		args := make([]any, 0, len(in)+1)
+		for _, t := range in {
+			args = append(args, t)
+		}
+		args = append(args, tensors.FromScalar(frac))
+		outs, err := s.exec.Call(args...)
+		if err != nil {
+			return fmt.Errorf("%s: step %d: %w", s.Name, s.Step, err)
+		}
+		loss := float64(tensors.ToScalar[float32](outs[0]))
+		s.Step++
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			bar.Finish()
+			kept := "no checkpoint was written yet"
+			if p := s.CheckpointPath(); p != "" {
+				if st, err := ReadCheckpointStep(p); err == nil {
+					kept = fmt.Sprintf("the last good checkpoint (step %d) is kept in %s", st, p)
+				}
+			}
+			return fmt.Errorf("%s: %w (loss = %v at step %d); %s. Lower the learning rate (-set %s.lr=...) and rerun: the stage resumes from its checkpoint",
+				s.Name, ErrNonFinite, loss, s.Step, kept, s.Name)
+		}
+		sumLoss += loss
+		nLoss++
+		bar.Add(1)
+		if s.Step%logEvery == 0 || s.Step == s.Cfg.Steps {
+			mean := sumLoss / float64(nLoss)
+			bar.SetInfo(fmt.Sprintf("loss=%.4g", mean))
+			if s.Log != nil {
+				if err := s.Log.Write(map[string]any{"stage": s.Name, "step": s.Step, "loss": mean, "lr": s.lr(float64(frac))}); err != nil {
+					return err
+				}
+			}
+			sumLoss, nLoss = 0, 0
+		}
+		if (s.Cfg.CheckpointEvery > 0 && s.Step%s.Cfg.CheckpointEvery == 0) || s.Step == s.Cfg.Steps {
+			if err := s.checkpoint(); err != nil {
+				return err
+			}
+		}
+	}
+	bar.Finish()
+	return nil
+}
+
+func (s *Stage) lr(frac float64) float64 {
+	if s.Cfg.LinearDecay {
+		return s.Cfg.LR * (1 - frac)
+	}
+	return s.Cfg.LR
+}
+
+func (s *Stage) checkpoint() error {
+	var extra any
+	if s.OnCheckpoint != nil {
+		e, err := s.OnCheckpoint(s.Step)
+		if err != nil {
+			return fmt.Errorf("%s: at step %d: %w", s.Name, s.Step, err)
+		}
+		extra = e
+		if b, err := json.Marshal(e); err == nil {
+			s.Extra = b
+		}
+	}
+	if p := s.CheckpointPath(); p != "" {
+		if err := SaveCheckpoint(p, s.Store, s.Step, extra); err != nil {
+			return fmt.Errorf("%s: saving checkpoint: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+// buildExec compiles one optimisation step: loss → Adam update of /net → EMA update of /ema/net.
+func (s *Stage) buildExec(obj Objective) error {
+	beta2 := s.Cfg.Beta2
+	if beta2 == 0 {
+		beta2 = 0.999
+	}
+	opt := optimizer.Adam().LearningRate(s.Cfg.LR).Betas(0.9, beta2).Done()
+	var err error
+	s.exec, err = model.NewExec(s.Backend, s.Store, func(root *model.Scope, inputs []*Node) []*Node {
+		g := inputs[0].Graph()
+		s.Store.SetTraining(g, true)
+		frac := inputs[len(inputs)-1]
+		loss := obj(root, inputs[:len(inputs)-1])
+		lrVar := optimizer.LearningRateVar(root, dtypes.Float32, s.Cfg.LR)
+		if s.Cfg.LinearDecay {
+			lrVar.SetNodeValue(MulScalar(OneMinus(frac), s.Cfg.LR))
+		}
+		opt.UpdateGraph(root, g, loss)
+		d := s.Cfg.EMA
+		for v := range s.Store.IterVariables() {
+			if !v.Trainable || !strings.HasPrefix(v.Path(), "/net/") {
+				continue
+			}
+			ema := s.Store.GetVariable("/ema" + v.Path())
+			if ema == nil {
+				panic(fmt.Sprintf("stage %s: no EMA copy of %s", s.Name, v.Path()))
+			}
+			ema.SetNodeValue(Add(MulScalar(ema.NodeValue(g), d), MulScalar(v.NodeValue(g), 1-d)))
+		}
+		return []*Node{loss}
+	})
+	if err != nil {
+		return fmt.Errorf("%s: compiling the training step: %w", s.Name, err)
+	}
+	return nil
+}
+
+// EMAFunc returns a host function evaluating Forward on the EMA weights: x is [n·dim] row-major, t one noise
+// level for all points; the result is [n·dim]. It satisfies the solvers' denoiser signature.
+func (s *Stage) EMAFunc() func(x []float64, dim int, t float64) []float64 {
+	return s.hostFunc("ema", EMAScope)
+}
+
+// NetFunc is EMAFunc on the raw (non-averaged) weights.
+func (s *Stage) NetFunc() func(x []float64, dim int, t float64) []float64 {
+	return s.hostFunc("net", NetScope)
+}
+
+func (s *Stage) hostFunc(key string, at func(*model.Scope) *model.Scope) func(x []float64, dim int, t float64) []float64 {
+	return func(x []float64, dim int, t float64) []float64 {
+		if s.evalStep != s.Step {
+			// A model.Exec compiled before training steps kept returning the old weights' outputs (GoMLX
+			// v0.28.16, seen in TestEMAFollowsWeights): recompile the evaluators once the weights have moved.
+			for k, e := range s.evalFns {
+				e.Finalize()
+				delete(s.evalFns, k)
+			}
+			s.evalStep = s.Step
+		}
+		e := s.evalFns[key]
+		if e == nil {
+			e = model.MustNewExec(s.Backend, s.Store, func(root *model.Scope, x, t *Node) *Node {
+				return s.Forward(at(root), x, t)
+			})
+			s.evalFns[key] = e
+		}
+		n := len(x) / dim
+		xs := make([]float32, len(x))
+		for i, v := range x {
+			xs[i] = float32(v)
+		}
+		ts := make([]float32, n)
+		for i := range ts {
+			ts[i] = float32(t)
+		}
+		out := e.MustCall(tensors.FromFlatDataAndDimensions(xs, n, dim), tensors.FromFlatDataAndDimensions(ts, n))[0]
+		flat := tensors.MustCopyFlatData[float32](out)
+		res := make([]float64, len(flat))
+		for i, v := range flat {
+			res[i] = float64(v)
+		}
+		return res
+	}
+}
