@@ -1,13 +1,10 @@
 package data
 
-import (
-	"math"
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // CheckerboardScale maps the raw board [−2, 2]² to [−√3, √3]², which makes
 // every coordinate uniform with variance exactly 1.
-var CheckerboardScale = math.Sqrt(3) / 2
+const CheckerboardScale = 0.8660254037844386 // √3/2
 
 type checkerboard struct{}
 

@@ -10,7 +10,7 @@ const DefaultMoonsNoise = 0.05
 
 // MoonsScale multiplies the centred raw moons; it makes the x-coordinate
 // std exactly 1 (raw var 3/4). The y-coordinate std is then ≈ 0.571.
-var MoonsScale = 2 / math.Sqrt(3)
+const MoonsScale = 1.1547005383792515 // 2/√3
 
 type moons struct{ noise float64 }
 

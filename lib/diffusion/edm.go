@@ -23,11 +23,15 @@ type EDMLoss struct {
 
 // Loss builds the scalar loss for the network at scope `net` on the clean batch x0 [batch, dim].
 func (l EDMLoss) Loss(net *model.Scope, x0 *Node) *Node {
-	g := x0.Graph()
-	b := x0.Shape().Dimensions[0]
+	g, b := x0.Graph(), x0.Shape().Dimensions[0]
 	lnSigma := AddScalar(MulScalar(net.RandomNormal(g, shapes.Make(dtypes.Float32, b)), l.PStd), l.PMean)
 	sigma := Exp(lnSigma)
 	n := Mul(net.RandomNormal(g, x0.Shape()), ExpandAxes(sigma, -1))
+	return l.LossAt(net, x0, sigma, n)
+}
+
+// LossAt is the loss for given noise levels sigma [batch] and noise n [batch, dim] (already scaled by σ).
+func (l EDMLoss) LossAt(net *model.Scope, x0, sigma, n *Node) *Node {
 	sd2 := l.Pre.SigmaData * l.Pre.SigmaData
 	weight := Div(AddScalar(Square(sigma), sd2), MulScalar(Square(sigma), sd2)) // (σ²+σ_d²)/(σσ_d)²
 	D := l.Pre.Denoiser(net, l.Net, Add(x0, n), sigma)

@@ -55,11 +55,14 @@ func (l ECT) Loss(net, teacher *model.Scope, y, step *Node) *Node {
 	if l.DoubleEvery > 0 {
 		stage = Floor(DivScalar(step, float64(l.DoubleEvery)))
 	}
-	r := l.R(t, stage)
+	return l.LossAt(net, teacher, y, t, l.R(t, stage), net.RandomNormal(g, y.Shape()))
+}
+
+// LossAt is the loss for given times t, r [batch] and noise eps [batch, dim].
+func (l ECT) LossAt(net, teacher *model.Scope, y, t, r, eps *Node) *Node {
 	atZero := LessThan(r, ConstAs(r, l.Pre.SigmaMin)) // r below σ_min: the target is the data itself
 	rSafe := Where(atZero, OnesLike(r), r)            // keeps f's inputs finite where its output is unused
 	col := func(v *Node) *Node { return ExpandAxes(v, -1) }
-	eps := net.RandomNormal(g, y.Shape())
 	xt := Add(y, Mul(col(t), eps))
 	var xr *Node
 	if l.Teacher == nil {

@@ -6,7 +6,7 @@
 // (x_t = x_0 + t·ε, noise level σ = t), and returns the whole trajectory. Points
 // are row-major flat []float64 of length n·dim. Grids are descending in t.
 //
-// Euler, Heun and DPMSolverPP panic on malformed input (their signatures,
-// shared with callers, carry no error for Euler and Heun); call Validate first
-// to get an error instead. DPMSolverPP returns errors.
+// DPMSolverPP returns an error for malformed input. Euler, Heun and the grid
+// constructors keep error-free signatures and panic instead; call Validate
+// (or CheckGrid) first to get an error.
 package solver
