@@ -52,6 +52,7 @@ type Preset struct {
 	PostBatch    int     `json:"post.batch"`
 	PostLR       float64 `json:"post.lr"`
 	PostEMA      float64 `json:"post.ema"`
+	PostSchedule string  `json:"post.lr_schedule"`  // constant | linear (decay to 0)
 	Q            float64 `json:"post.q"`            // Δt ratio q
 	DoubleEvery  int     `json:"post.double_every"` // 0: fixed q
 	PostDistance string  `json:"post.distance"`
@@ -76,7 +77,7 @@ var Presets = map[string]Preset{
 		PreSteps: 3000, PreBatch: 512, PreLR: 2e-3, PreEMA: 0.995, PMean: -1.2, PStd: 1.2,
 		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192,
 		MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995, MidDistance: "l2sq", MidHuberC: 0.03,
-		Inits: "cmt,diffusion,scratch", PostSteps: 2000, PostBatch: 512, PostLR: 5e-4, PostEMA: 0.995,
+		Inits: "cmt,diffusion,scratch", PostSteps: 2000, PostBatch: 512, PostLR: 5e-4, PostEMA: 0.995, PostSchedule: "constant",
 		Q: 256, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
 		EvalEvery: 250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
 	},
@@ -182,6 +183,9 @@ func (p *Preset) Validate() error {
 	case "dpm1", "dpm2", "dpm3", "heun", "euler":
 	default:
 		errs = append(errs, fmt.Sprintf("mid.solver %q: use dpm3, dpm2, dpm1, heun or euler", p.Solver))
+	}
+	if p.PostSchedule != "constant" && p.PostSchedule != "linear" {
+		errs = append(errs, fmt.Sprintf("post.lr_schedule %q: use constant or linear", p.PostSchedule))
 	}
 	switch p.ECD {
 	case "", "euler", "heun":

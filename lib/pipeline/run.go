@@ -281,7 +281,7 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 		method = "ecd-" + p.ECD
 	}
 	st, err := r.stage("post_"+method+"_"+init, r.consistencyFwd, train.Config{Steps: p.PostSteps, LR: p.PostLR,
-		EMA: p.PostEMA, CheckpointEvery: p.EvalEvery})
+		LinearDecay: p.PostSchedule == "linear", EMA: p.PostEMA, CheckpointEvery: p.EvalEvery})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,110 @@
+package flowmap
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gocmt/cmt/lib/backend"
+	"github.com/gocmt/cmt/lib/distance"
+	"github.com/gocmt/cmt/lib/nets"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// ECT's loss on a tiny batch equals the hand computation
+//
+//	mean_i d(f(y_i + t_i ε_i, t_i), sg f(y_i + r_i ε_i, r_i)) / (t_i − r_i)   (target y_i where r_i < σ_min)
+//
+// in float64 with a linear backbone, for each distance; its gradient with respect to W equals a central finite
+// difference of that hand formula with the target held fixed (the stop-gradient). Tolerances: 1e-5 relative on the
+// loss (float32 graph vs float64 hand); 2e-3 relative on the gradient (float32 graph; the FD step 1e-5 in float64
+// has truncation error ~1e-10).
+func TestECTLossMatchesHandComputation(t *testing.T) {
+	b := backend.MustNew(nil)
+	pre := nets.EDM{SigmaData: 0.5, SigmaMin: 0.002}
+	w := nets.LinearParams{W: []float64{0.9, -0.2, 0.3, 1.1}, U: []float64{0.2, -0.1}, B: []float64{0.05, -0.02}}
+	y := []float64{0.7, -0.7, 1, 0, -0.3, 0.9}
+	tt := []float64{0.5, 3, 0.01}
+	r := []float64{0.45, 2.9, 0} // the last pair has r = 0: its target is y
+	eps := []float64{0.3, -1.2, 0.8, 0.4, -0.5, 1.5}
+	for _, kind := range []distance.Kind{distance.L2, distance.L2Sq, distance.PseudoHuber} {
+		l := ECT{Pre: pre, Net: nets.Linear{Dim: 2}, Distance: kind, HuberC: 0.03}
+		hand := func(wp nets.LinearParams, target func(i int) []float64) float64 {
+			var s float64
+			for i := 0; i < 3; i++ {
+				xt := []float64{y[2*i] + tt[i]*eps[2*i], y[2*i+1] + tt[i]*eps[2*i+1]}
+				f := pre.LinearConsistency(wp, xt, tt[i])
+				tg := target(i)
+				sq := (f[0]-tg[0])*(f[0]-tg[0]) + (f[1]-tg[1])*(f[1]-tg[1])
+				d := map[distance.Kind]float64{distance.L2: math.Sqrt(sq), distance.L2Sq: sq, distance.PseudoHuber: math.Sqrt(sq+0.03*0.03) - 0.03}[kind]
+				s += d / (tt[i] - r[i])
+			}
+			return s / 3
+		}
+		fixedTarget := func(i int) []float64 {
+			if r[i] < pre.SigmaMin {
+				return y[2*i : 2*i+2]
+			}
+			return pre.LinearConsistency(w, []float64{y[2*i] + r[i]*eps[2*i], y[2*i+1] + r[i]*eps[2*i+1]}, r[i])
+		}
+		store := model.NewStore()
+		nets.SetLinear(store, "/net", w)
+		outs, err := model.MustNewExec(b, store, func(root *model.Scope, in []*Node) []*Node {
+			loss := l.LossAt(root.At("net"), nil, in[0], in[1], in[2], in[3])
+			return []*Node{loss, Gradient(loss, store.GetVariable("/net/w").NodeValue(loss.Graph()))[0]}
+		}).Call(tensors.FromFlatDataAndDimensions(f32(y), 3, 2), tensors.FromFlatDataAndDimensions(f32(tt), 3),
+			tensors.FromFlatDataAndDimensions(f32(r), 3), tensors.FromFlatDataAndDimensions(f32(eps), 3, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := float64(tensors.ToScalar[float32](outs[0])), hand(w, fixedTarget)
+		if math.Abs(got-want) > 1e-5*math.Abs(want) {
+			t.Errorf("%s: loss %v, hand computation %v", kind, got, want)
+		}
+		grad := tensors.MustCopyFlatData[float32](outs[1])
+		for k := range w.W {
+			h := 1e-5
+			wp, wm := clone(w), clone(w)
+			wp.W[k] += h
+			wm.W[k] -= h
+			fd := (hand(wp, fixedTarget) - hand(wm, fixedTarget)) / (2 * h)
+			if math.Abs(float64(grad[k])-fd) > 2e-3*(math.Abs(fd)+1e-3) {
+				t.Errorf("%s: dL/dW[%d] = %v, finite difference %v", kind, k, grad[k], fd)
+			}
+		}
+	}
+}
+
+// The Δt mapping: r = t·(1 − q^{−(s+1)}(1 + k·sigmoid(−b t))), clamped at 0; checked against the formula in
+// float64 (1e-6 relative) at stage 0 and 3.
+func TestECTMapping(t *testing.T) {
+	b := backend.MustNew(nil)
+	l := ECT{Q: 256, K: 8, B: 1}
+	ts := []float64{0.002, 0.1, 1, 10, 80}
+	for _, stage := range []float64{0, 3} {
+		out, err := Exec1(b, func(tn *Node) *Node { return l.R(tn, ConstAs(tn, stage)) }, tensors.FromFlatDataAndDimensions(f32(ts), len(ts)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tensors.MustCopyFlatData[float32](out)
+		for i, x := range ts {
+			want := math.Max(0, x*(1-math.Pow(256, -(stage+1))*(1+8/(1+math.Exp(x)))))
+			if math.Abs(float64(got[i])-want) > 1e-6*(want+1e-3) {
+				t.Errorf("stage %v: r(%v) = %v, want %v", stage, x, got[i], want)
+			}
+		}
+	}
+}
+
+func clone(w nets.LinearParams) nets.LinearParams {
+	return nets.LinearParams{W: append([]float64(nil), w.W...), U: w.U, B: w.B}
+}
+
+func f32(x []float64) []float32 {
+	y := make([]float32, len(x))
+	for i, v := range x {
+		y[i] = float32(v)
+	}
+	return y
+}
