@@ -2,8 +2,13 @@ package train
 
 import (
 	"context"
+	"errors"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gocmt/cmt/lib/backend"
@@ -47,5 +52,58 @@ func TestEMAFollowsWeights(t *testing.T) {
 	t.Logf("EMA output: %v → %v → %v", before, mid, after)
 	if before[0] == mid[0] || mid[0] == after[0] {
 		t.Fatalf("EMA evaluation did not change with training: %v → %v → %v", before, mid, after)
+	}
+}
+
+// A NaN in the loss stops the stage with ErrNonFinite and leaves the last good checkpoint (step 2) readable.
+func TestNaNStopsAndKeepsCheckpoint(t *testing.T) {
+	b := backend.MustNew(nil)
+	dir := t.TempDir()
+	st, err := NewStage(b, "nan", dir, 2, linearFwd, Config{Steps: 10, LR: 0.01, EMA: 0.9, CheckpointEvery: 2}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	obj := func(root *model.Scope, in []*Node) *Node {
+		return ReduceAllMean(Square(linearFwd(NetScope(root), in[0], nil)))
+	}
+	batch := func(step int) []*tensors.Tensor {
+		v := float32(1)
+		if step == 3 {
+			v = float32(math.NaN())
+		}
+		return []*tensors.Tensor{tensors.FromValue([][]float32{{v, 2}})}
+	}
+	err = st.Run(context.Background(), obj, batch)
+	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "step 2") {
+		t.Fatalf("want ErrNonFinite naming the kept checkpoint at step 2, got %v", err)
+	}
+	step, err := ReadCheckpointStep(st.CheckpointPath())
+	if err != nil || step != 2 {
+		t.Fatalf("last good checkpoint: step %d, err %v; want step 2", step, err)
+	}
+	// A rerun resumes from it.
+	st2, _ := NewStage(b, "nan", dir, 2, linearFwd, Config{Steps: 10, LR: 0.01, EMA: 0.9, CheckpointEvery: 2}, 1)
+	if resumed, err := st2.Prepare(nil); err != nil || !resumed || st2.Step != 2 {
+		t.Fatalf("resume: resumed=%v step=%d err=%v", resumed, st2.Step, err)
+	}
+}
+
+// A corrupt checkpoint is an error that names the file and says what to do; it is not deleted.
+func TestCorruptCheckpointIsClearError(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.ckpt")
+	if err := os.WriteFile(p, []byte("CMTCKPT1garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := NewStage(backend.MustNew(nil), "x", dir, 2, linearFwd, Config{Steps: 1}, 1)
+	_, err := st.Prepare(nil)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "delete") {
+		t.Fatalf("want a corrupt-checkpoint error naming %s, got %v", p, err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal("the corrupt checkpoint was removed")
 	}
 }
