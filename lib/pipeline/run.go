@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -399,14 +398,4 @@ func pr(m SampleMetrics) string {
 		return ""
 	}
 	return fmt.Sprintf("  precision %.3f recall %.2f", *m.Precision, *m.Recall)
-}
-
-// finite reports whether all values are finite.
-func finite(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
 }
