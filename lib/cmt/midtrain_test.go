@@ -6,6 +6,7 @@ import (
 
 	"github.com/gocmt/cmt/lib/backend"
 	"github.com/gocmt/cmt/lib/distance"
+	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/nets"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -38,8 +39,8 @@ func TestCMTLossMatchesHandComputation(t *testing.T) {
 		outs, err := model.MustNewExec(b, store, func(root *model.Scope, xn, tn, yn *Node) []*Node {
 			loss := l.Of(root.At("net"), xn, tn, yn)
 			return []*Node{loss, Gradient(loss, store.GetVariable("/net/w").NodeValue(loss.Graph()))[0]}
-		}).Call(tensors.FromFlatDataAndDimensions(f32(x), 3, 2), tensors.FromFlatDataAndDimensions(f32(tt), 3),
-			tensors.FromFlatDataAndDimensions(f32(y), 3, 2))
+		}).Call(host.Tensor(x, 3, 2), host.Tensor(tt, 3),
+			host.Tensor(y, 3, 2))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,8 +49,7 @@ func TestCMTLossMatchesHandComputation(t *testing.T) {
 		}
 		grad := tensors.MustCopyFlatData[float32](outs[1])
 		for k := range w.W {
-			wp := nets.LinearParams{W: append([]float64(nil), w.W...), U: w.U, B: w.B}
-			wm := nets.LinearParams{W: append([]float64(nil), w.W...), U: w.U, B: w.B}
+			wp, wm := w.Clone(), w.Clone()
 			wp.W[k] += 1e-5
 			wm.W[k] -= 1e-5
 			fd := (hand(wp) - hand(wm)) / 2e-5
@@ -58,12 +58,4 @@ func TestCMTLossMatchesHandComputation(t *testing.T) {
 			}
 		}
 	}
-}
-
-func f32(x []float64) []float32 {
-	y := make([]float32, len(x))
-	for i, v := range x {
-		y[i] = float32(v)
-	}
-	return y
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gocmt/cmt/lib/backend"
+	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/nets"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -31,19 +32,11 @@ func TestEDMLossMatchesHandComputation(t *testing.T) {
 	nets.SetLinear(store, "/net", w)
 	l := EDMLoss{Pre: pre, Net: nets.Linear{Dim: 2}}
 	out, err := model.CallOnce(b, store, func(root *model.Scope, a, s, nn *Node) *Node { return l.LossAt(root.At("net"), a, s, nn) },
-		tensors.FromFlatDataAndDimensions(f32(x0), 3, 2), tensors.FromFlatDataAndDimensions(f32(sig), 3), tensors.FromFlatDataAndDimensions(f32(n), 3, 2))
+		host.Tensor(x0, 3, 2), host.Tensor(sig, 3), host.Tensor(n, 3, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := float64(tensors.ToScalar[float32](out)); math.Abs(got-want) > 1e-5*want {
 		t.Fatalf("loss %v, hand %v", got, want)
 	}
-}
-
-func f32(x []float64) []float32 {
-	y := make([]float32, len(x))
-	for i, v := range x {
-		y[i] = float32(v)
-	}
-	return y
 }

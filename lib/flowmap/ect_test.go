@@ -6,6 +6,7 @@ import (
 
 	"github.com/gocmt/cmt/lib/backend"
 	"github.com/gocmt/cmt/lib/distance"
+	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/nets"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -53,8 +54,8 @@ func TestECTLossMatchesHandComputation(t *testing.T) {
 		outs, err := model.MustNewExec(b, store, func(root *model.Scope, in []*Node) []*Node {
 			loss := l.LossAt(root.At("net"), nil, in[0], in[1], in[2], in[3])
 			return []*Node{loss, Gradient(loss, store.GetVariable("/net/w").NodeValue(loss.Graph()))[0]}
-		}).Call(tensors.FromFlatDataAndDimensions(f32(y), 3, 2), tensors.FromFlatDataAndDimensions(f32(tt), 3),
-			tensors.FromFlatDataAndDimensions(f32(r), 3), tensors.FromFlatDataAndDimensions(f32(eps), 3, 2))
+		}).Call(host.Tensor(y, 3, 2), host.Tensor(tt, 3),
+			host.Tensor(r, 3), host.Tensor(eps, 3, 2))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +66,7 @@ func TestECTLossMatchesHandComputation(t *testing.T) {
 		grad := tensors.MustCopyFlatData[float32](outs[1])
 		for k := range w.W {
 			h := 1e-5
-			wp, wm := clone(w), clone(w)
+			wp, wm := w.Clone(), w.Clone()
 			wp.W[k] += h
 			wm.W[k] -= h
 			fd := (hand(wp, fixedTarget) - hand(wm, fixedTarget)) / (2 * h)
@@ -83,7 +84,7 @@ func TestECTMapping(t *testing.T) {
 	l := ECT{Q: 256, K: 8, B: 1}
 	ts := []float64{0.002, 0.1, 1, 10, 80}
 	for _, stage := range []float64{0, 3} {
-		out, err := Exec1(b, func(tn *Node) *Node { return l.R(tn, ConstAs(tn, stage)) }, tensors.FromFlatDataAndDimensions(f32(ts), len(ts)))
+		out, err := Exec1(b, func(tn *Node) *Node { return l.R(tn, ConstAs(tn, stage)) }, host.Tensor(ts, len(ts)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,16 +96,4 @@ func TestECTMapping(t *testing.T) {
 			}
 		}
 	}
-}
-
-func clone(w nets.LinearParams) nets.LinearParams {
-	return nets.LinearParams{W: append([]float64(nil), w.W...), U: w.U, B: w.B}
-}
-
-func f32(x []float64) []float32 {
-	y := make([]float32, len(x))
-	for i, v := range x {
-		y[i] = float32(v)
-	}
-	return y
 }

@@ -55,3 +55,9 @@ func (p EDM) linear(w LinearParams, x []float64, sigma, cIn, cSkip, cOut float64
 	}
 	return out
 }
+
+// Clone returns a deep copy (tests perturb one weight at a time for finite differences).
+func (w LinearParams) Clone() LinearParams {
+	c := func(x []float64) []float64 { return append([]float64(nil), x...) }
+	return LinearParams{W: c(w.W), U: c(w.U), B: c(w.B)}
+}

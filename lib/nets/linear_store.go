@@ -1,7 +1,7 @@
 package nets
 
 import (
-	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gocmt/cmt/lib/host"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -9,11 +9,7 @@ import (
 func SetLinear(store *model.Store, prefix string, w LinearParams) {
 	dim := len(w.U)
 	set := func(name string, v []float64, dims ...int) {
-		y := make([]float32, len(v))
-		for i, x := range v {
-			y[i] = float32(x)
-		}
-		t := tensors.FromFlatDataAndDimensions(y, dims...)
+		t := host.Tensor(v, dims...)
 		if old := store.GetVariable(prefix + "/" + name); old != nil {
 			old.MustSetValue(t)
 			return

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gocmt/cmt/lib/backend"
+	"github.com/gocmt/cmt/lib/host"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -23,7 +24,7 @@ func TestPreconditioningMatchesHandFormulas(t *testing.T) {
 	sig := []float64{0.002, 0.7, 30}
 	outs, err := model.MustNewExec(b, store, func(root *model.Scope, xn, sn *graph.Node) []*graph.Node {
 		return []*graph.Node{pre.Consistency(root.At("net"), Linear{2}, xn, sn), pre.Denoiser(root.At("net"), Linear{2}, xn, sn)}
-	}).Call(tensors.FromFlatDataAndDimensions(f32(x), 3, 2), tensors.FromFlatDataAndDimensions(f32(sig), 3))
+	}).Call(host.Tensor(x, 3, 2), host.Tensor(sig, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +46,4 @@ func TestPreconditioningMatchesHandFormulas(t *testing.T) {
 			t.Errorf("f(x, σ_min) = %v, want x = %v", f[j], x[j])
 		}
 	}
-}
-
-func f32(x []float64) []float32 {
-	y := make([]float32, len(x))
-	for i, v := range x {
-		y[i] = float32(v)
-	}
-	return y
 }

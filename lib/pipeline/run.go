@@ -16,6 +16,7 @@ import (
 	"github.com/gocmt/cmt/lib/diffusion"
 	"github.com/gocmt/cmt/lib/distance"
 	"github.com/gocmt/cmt/lib/flowmap"
+	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/nets"
 	"github.com/gocmt/cmt/lib/runlog"
 	"github.com/gocmt/cmt/lib/solver"
@@ -144,14 +145,6 @@ func (r *Run) consistencyFwd(net *model.Scope, x, t *Node) *Node {
 	return r.Pre.Consistency(net, r.Model, x, t)
 }
 
-func f32(x []float64, dims ...int) *tensors.Tensor {
-	y := make([]float32, len(x))
-	for i, v := range x {
-		y[i] = float32(v)
-	}
-	return tensors.FromFlatDataAndDimensions(y, dims...)
-}
-
 // Pretrain is stage 1: the EDM teacher.
 func (r *Run) Pretrain(ctx context.Context) error {
 	p := r.P
@@ -167,7 +160,7 @@ func (r *Run) Pretrain(ctx context.Context) error {
 	dim := r.Data.Dim()
 	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node { return loss.Loss(train.NetScope(root), in[0]) },
 		func(step int) []*tensors.Tensor {
-			return []*tensors.Tensor{f32(r.Data.Sample(r.rngFor(streamPre, uint64(step)), p.PreBatch), p.PreBatch, dim)}
+			return []*tensors.Tensor{host.Tensor(r.Data.Sample(r.rngFor(streamPre, uint64(step)), p.PreBatch), p.PreBatch, dim)}
 		})
 	r.Teacher = st
 	return err
@@ -326,7 +319,7 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 		return loss.Loss(train.NetScope(root), root.At("teacher").At("net"), in[0], in[1])
 	}, func(step int) []*tensors.Tensor {
 		y := r.Data.Sample(r.rngFor(streamPost, uint64(step)), p.PostBatch)
-		return []*tensors.Tensor{f32(y, p.PostBatch, r.Data.Dim()), tensors.FromScalar(float32(step))}
+		return []*tensors.Tensor{host.Tensor(y, p.PostBatch, r.Data.Dim()), tensors.FromScalar(float32(step))}
 	})
 	r.Post[init] = st
 	if err != nil {

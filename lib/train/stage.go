@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/progress"
 	"github.com/gocmt/cmt/lib/runlog"
 	"github.com/gomlx/compute"
@@ -343,20 +344,10 @@ func (s *Stage) hostFunc(key string, at func(*model.Scope) *model.Scope) func(x 
 			s.evalFns[key] = e
 		}
 		n := len(x) / dim
-		xs := make([]float32, len(x))
-		for i, v := range x {
-			xs[i] = float32(v)
-		}
-		ts := make([]float32, n)
+		ts := make([]float64, n)
 		for i := range ts {
-			ts[i] = float32(t)
+			ts[i] = t
 		}
-		out := e.MustCall(tensors.FromFlatDataAndDimensions(xs, n, dim), tensors.FromFlatDataAndDimensions(ts, n))[0]
-		flat := tensors.MustCopyFlatData[float32](out)
-		res := make([]float64, len(flat))
-		for i, v := range flat {
-			res[i] = float64(v)
-		}
-		return res
+		return host.Float64s(e.MustCall(host.Tensor(x, n, dim), host.Tensor(ts, n))[0])
 	}
 }
