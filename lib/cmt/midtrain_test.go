@@ -29,8 +29,7 @@ func TestCMTLossMatchesHandComputation(t *testing.T) {
 			var s float64
 			for i := 0; i < 3; i++ {
 				f := pre.LinearConsistency(wp, x[2*i:2*i+2], tt[i])
-				sq := (f[0]-y[2*i])*(f[0]-y[2*i]) + (f[1]-y[2*i+1])*(f[1]-y[2*i+1])
-				s += map[distance.Kind]float64{distance.L2Sq: sq, distance.L2: math.Sqrt(sq), distance.PseudoHuber: math.Sqrt(sq+0.03*0.03) - 0.03}[kind]
+				s += distance.Host(kind, 0.03, f, y[2*i:2*i+2])
 			}
 			return s / 3
 		}

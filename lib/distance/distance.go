@@ -3,6 +3,7 @@ package distance
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/gomlx/gomlx/core/graph"
 )
@@ -43,4 +44,22 @@ func Of(kind Kind, c float64, a, b *Node) *Node {
 		return AddScalar(Sqrt(AddScalar(sq, c*c)), -c)
 	}
 	panic(fmt.Sprintf("distance.Of: unknown kind %q", kind))
+}
+
+// Host is Of on the host in float64 for one pair of points: the reference the graph version is tested against
+// (and the gradient-bias oracle's distance).
+func Host(kind Kind, c float64, a, b []float64) float64 {
+	var sq float64
+	for i := range a {
+		sq += (a[i] - b[i]) * (a[i] - b[i])
+	}
+	switch kind {
+	case L2Sq:
+		return sq
+	case L2:
+		return math.Sqrt(sq + 1e-12)
+	case PseudoHuber:
+		return math.Sqrt(sq+c*c) - c
+	}
+	panic(fmt.Sprintf("distance.Host: unknown kind %q", kind))
 }

@@ -37,9 +37,7 @@ func TestECTLossMatchesHandComputation(t *testing.T) {
 				xt := []float64{y[2*i] + tt[i]*eps[2*i], y[2*i+1] + tt[i]*eps[2*i+1]}
 				f := pre.LinearConsistency(wp, xt, tt[i])
 				tg := target(i)
-				sq := (f[0]-tg[0])*(f[0]-tg[0]) + (f[1]-tg[1])*(f[1]-tg[1])
-				d := map[distance.Kind]float64{distance.L2: math.Sqrt(sq), distance.L2Sq: sq, distance.PseudoHuber: math.Sqrt(sq+0.03*0.03) - 0.03}[kind]
-				s += d / (tt[i] - r[i])
+				s += distance.Host(kind, 0.03, f, tg) / (tt[i] - r[i])
 			}
 			return s / 3
 		}
