@@ -31,6 +31,8 @@ PYEOF
 fi
 nvidia=$(cd "$(dirname "$CMT_CUDA_PLUGIN")/../../nvidia" 2>/dev/null && pwd || true)
 export GOMLX_BACKEND="xla:$CMT_CUDA_PLUGIN" GOMLX_NO_AUTO_INSTALL=1
+# go-xla looks for nvidia/ one level higher than JAX puts it and warns; the plugin's RPATH finds JAX's layout.
+[ -n "$nvidia" ] && export GOPJRT_CUDA_CHECKS=${GOPJRT_CUDA_CHECKS:-0}
 if [ -n "$nvidia" ]; then
   for d in "$nvidia"/cu13 "$nvidia"/cuda_nvcc "$nvidia"; do
     if [ -d "$d/bin" ] || [ -d "$d/nvvm" ]; then export XLA_FLAGS="${XLA_FLAGS:-} --xla_gpu_cuda_data_dir=$d"; break; fi
