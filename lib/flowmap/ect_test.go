@@ -95,3 +95,48 @@ func TestECTMapping(t *testing.T) {
 		}
 	}
 }
+
+// ECD replaces x_r by one teacher ODE step from x_t: Euler x_r = x_t + (r − t)(x_t − D(x_t, t))/t, or Heun's
+// average of the slopes at both ends. The loss with a linear teacher equals the hand computation of that step
+// followed by ECT's formula (1e-5 relative; float32 graph vs float64 hand).
+func TestECDTeacherStepMatchesHandComputation(t *testing.T) {
+	b := backend.MustNew(nil)
+	pre := nets.EDM{SigmaData: 0.5, SigmaMin: 0.002}
+	w := nets.LinearParams{W: []float64{0.9, -0.2, 0.3, 1.1}, U: []float64{0.2, -0.1}, B: []float64{0.05, -0.02}}
+	teach := nets.LinearParams{W: []float64{0.5, 0.1, -0.1, 0.6}, U: []float64{-0.3, 0.2}, B: []float64{0.1, 0}}
+	y := []float64{0.7, -0.7, 1, 0}
+	tt, r := []float64{0.5, 3}, []float64{0.45, 2.9}
+	eps := []float64{0.3, -1.2, 0.8, 0.4}
+	for _, heun := range []bool{false, true} {
+		l := ECT{Pre: pre, Net: nets.Linear{Dim: 2}, Distance: distance.L2, Teacher: nets.Linear{Dim: 2}, TeacherPre: pre, Heun: heun}
+		var want float64
+		for i := 0; i < 2; i++ {
+			xt := []float64{y[2*i] + tt[i]*eps[2*i], y[2*i+1] + tt[i]*eps[2*i+1]}
+			slope := func(x []float64, s float64) []float64 {
+				D := pre.LinearDenoiser(teach, x, s)
+				return []float64{(x[0] - D[0]) / s, (x[1] - D[1]) / s}
+			}
+			d := slope(xt, tt[i])
+			h := r[i] - tt[i]
+			xr := []float64{xt[0] + h*d[0], xt[1] + h*d[1]}
+			if heun {
+				d2 := slope(xr, r[i])
+				xr = []float64{xt[0] + h*(d[0]+d2[0])/2, xt[1] + h*(d[1]+d2[1])/2}
+			}
+			want += distance.Host(distance.L2, 0, pre.LinearConsistency(w, xt, tt[i]), pre.LinearConsistency(w, xr, r[i])) / (tt[i] - r[i])
+		}
+		want /= 2
+		store := model.NewStore()
+		nets.SetLinear(store, "/net", w)
+		nets.SetLinear(store, "/teacher", teach)
+		out, err := model.CallOnce(b, store, func(root *model.Scope, in []*Node) *Node {
+			return l.LossAt(root.At("net"), root.At("teacher"), in[0], in[1], in[2], in[3])
+		}, host.Tensor(y, 2, 2), host.Tensor(tt, 2), host.Tensor(r, 2), host.Tensor(eps, 2, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := float64(tensors.ToScalar[float32](out)); math.Abs(got-want) > 1e-5*want {
+			t.Errorf("heun=%v: loss %v, hand %v", heun, got, want)
+		}
+	}
+}
