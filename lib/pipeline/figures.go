@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 
 	"github.com/gocmt/cmt/lib/flowmap"
@@ -34,19 +35,19 @@ func (r *Run) Figures() error {
 		return err
 	}
 	if r.Traj != nil {
+		// Paths are drawn in the variance-preserving view x_t/√(1+t²): the start (t = T) is then standard noise and
+		// the whole path fits the data's scale.
 		var paths [][]float64
 		for i := 0; i < 48; i++ {
 			var path []float64
 			for k, s := range r.Traj.States {
-				if r.Traj.Times[k] > 3 { // the first states sit far outside the data's scale
-					continue
-				}
-				path = append(path, s[i*dim], s[i*dim+1])
+				c := 1 / math.Sqrt(1+r.Traj.Times[k]*r.Traj.Times[k])
+				path = append(path, c*s[i*dim], c*s[i*dim+1])
 			}
 			paths = append(paths, path)
 		}
 		if err := plots.Trajectories(filepath.Join(r.O.Figures, p.Name+"_trajectories.png"),
-			fmt.Sprintf("teacher PF-ODE trajectories (%s, %d steps; t ≤ 3 shown)", p.Solver, p.SolverSteps), r.Eval.Ref[:n], paths, 2.5); err != nil {
+			fmt.Sprintf("teacher paths x_t/√(1+t²), %s %d steps", p.Solver, p.SolverSteps), r.Eval.Ref[:n], paths, 2.5); err != nil {
 			return err
 		}
 	}
