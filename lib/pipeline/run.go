@@ -135,6 +135,7 @@ func (r *Run) stage(name string, fwd train.Forward, cfg train.Config) (*train.St
 		return nil, err
 	}
 	st.Log, st.Out = r.Log, r.out()
+	st.Fingerprint = r.fingerprint(name)
 	return st, nil
 }
 

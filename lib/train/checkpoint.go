@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -37,10 +38,11 @@ type ckptVar struct {
 }
 
 type ckptHeader struct {
-	Step  int             `json:"step"`
-	Vars  []ckptVar       `json:"vars"`
-	CRC32 uint32          `json:"crc32"`
-	Extra json.RawMessage `json:"extra,omitempty"`
+	Step   int             `json:"step"`
+	Config string          `json:"config,omitempty"` // the stage's settings fingerprint (JSON object)
+	Vars   []ckptVar       `json:"vars"`
+	CRC32  uint32          `json:"crc32"`
+	Extra  json.RawMessage `json:"extra,omitempty"`
 }
 
 // ErrCorrupt marks a checkpoint that cannot be read back.
@@ -49,8 +51,14 @@ var ErrCorrupt = errors.New("corrupt checkpoint")
 // SaveCheckpoint writes all variables of store, the step and extra (any JSON-marshalable value, may be nil) to
 // path atomically.
 func SaveCheckpoint(path string, store *model.Store, step int, extra any) error {
+	return SaveCheckpointWithConfig(path, store, step, "", extra)
+}
+
+// SaveCheckpointWithConfig is SaveCheckpoint recording config, the settings the stage ran with (a JSON object),
+// so that a rerun with other settings refuses to resume from it (see ReadCheckpointConfig).
+func SaveCheckpointWithConfig(path string, store *model.Store, step int, config string, extra any) error {
 	var data bytes.Buffer
-	h := ckptHeader{Step: step}
+	h := ckptHeader{Step: step, Config: config}
 	for v := range store.IterVariables() {
 		t, err := v.Value()
 		if err != nil {
@@ -155,25 +163,62 @@ func LoadCheckpoint(path string, store *model.Store) (step int, extra json.RawMe
 	return h.Step, h.Extra, nil
 }
 
-// ReadCheckpointStep returns the step stored in a checkpoint without loading its variables (io.EOF-style errors
-// as LoadCheckpoint).
+// ReadCheckpointStep returns the step stored in a checkpoint without loading its variables.
 func ReadCheckpointStep(path string) (int, error) {
+	h, err := readHeader(path)
+	return h.Step, err
+}
+
+// ReadCheckpointConfig returns the settings fingerprint stored in a checkpoint ("" for checkpoints without one).
+func ReadCheckpointConfig(path string) (string, error) {
+	h, err := readHeader(path)
+	return h.Config, err
+}
+
+func readHeader(path string) (ckptHeader, error) {
+	var h ckptHeader
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return h, err
 	}
 	defer f.Close()
 	head := make([]byte, len(ckptMagic)+4)
 	if _, err := io.ReadFull(f, head); err != nil || string(head[:len(ckptMagic)]) != ckptMagic {
-		return 0, fmt.Errorf("%w %s", ErrCorrupt, path)
+		return h, fmt.Errorf("%w %s", ErrCorrupt, path)
 	}
 	hb := make([]byte, binary.LittleEndian.Uint32(head[len(ckptMagic):]))
 	if _, err := io.ReadFull(f, hb); err != nil {
-		return 0, fmt.Errorf("%w %s", ErrCorrupt, path)
+		return h, fmt.Errorf("%w %s", ErrCorrupt, path)
 	}
-	var h ckptHeader
 	if err := json.Unmarshal(hb, &h); err != nil {
-		return 0, fmt.Errorf("%w %s", ErrCorrupt, path)
+		return h, fmt.Errorf("%w %s", ErrCorrupt, path)
 	}
-	return h.Step, nil
+	return h, nil
+}
+
+// ConfigDiff lists the keys whose values differ between two settings fingerprints (JSON objects), as
+// "key: old → new"; nil when they agree or either is empty.
+func ConfigDiff(old, cur string) []string {
+	if old == "" || cur == "" || old == cur {
+		return nil
+	}
+	var a, b map[string]any
+	if json.Unmarshal([]byte(old), &a) != nil || json.Unmarshal([]byte(cur), &b) != nil {
+		return []string{"settings unreadable"}
+	}
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	var diff []string
+	for k := range keys {
+		if fmt.Sprint(a[k]) != fmt.Sprint(b[k]) {
+			diff = append(diff, fmt.Sprintf("%s: %v → %v", k, a[k], b[k]))
+		}
+	}
+	sort.Strings(diff)
+	return diff
 }

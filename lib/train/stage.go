@@ -65,6 +65,10 @@ type Stage struct {
 	Log     *runlog.Log
 	Out     io.Writer // progress bar and messages; nil → os.Stderr
 
+	// Fingerprint, if set, is a JSON object of the settings this stage depends on; it is saved in checkpoints and a
+	// checkpoint written with other settings is refused instead of being silently resumed.
+	Fingerprint string
+
 	// OnCheckpoint, if set, runs at every checkpoint step (and at step 0 of a fresh stage) before the save; its
 	// returned value is saved in the checkpoint (Extra) and handed back by Prepare on resume.
 	OnCheckpoint func(step int) (extra any, err error)
@@ -109,6 +113,12 @@ func (s *Stage) out() io.Writer {
 // stage from the previous one) and their EMA copy. It returns whether it resumed.
 func (s *Stage) Prepare(initFrom *model.Store) (resumed bool, err error) {
 	if p := s.CheckpointPath(); p != "" {
+		if old, err := ReadCheckpointConfig(p); err == nil {
+			if d := ConfigDiff(old, s.Fingerprint); d != nil {
+				return false, fmt.Errorf("%s: checkpoint %s was written with other settings (%s): use another -out directory, or delete the checkpoint to retrain this stage",
+					s.Name, p, strings.Join(d, "; "))
+			}
+		}
 		step, extra, err := LoadCheckpoint(p, s.Store)
 		switch {
 		case err == nil:
@@ -270,7 +280,7 @@ func (s *Stage) checkpoint() error {
 		}
 	}
 	if p := s.CheckpointPath(); p != "" {
-		if err := SaveCheckpoint(p, s.Store, s.Step, extra); err != nil {
+		if err := SaveCheckpointWithConfig(p, s.Store, s.Step, s.Fingerprint, extra); err != nil {
 			return fmt.Errorf("%s: saving checkpoint: %w", s.Name, err)
 		}
 	}

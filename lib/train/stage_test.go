@@ -107,3 +107,34 @@ func TestCorruptCheckpointIsClearError(t *testing.T) {
 		t.Fatal("the corrupt checkpoint was removed")
 	}
 }
+
+// A checkpoint written with other settings is refused with an error naming the changed key, instead of being
+// silently resumed under new settings; with the same settings it resumes.
+func TestCheckpointSettingsMismatchIsRefused(t *testing.T) {
+	b := backend.MustNew(nil)
+	dir := t.TempDir()
+	cfg := Config{Steps: 2, LR: 0.01, EMA: 0.9}
+	obj := func(root *model.Scope, in []*Node) *Node {
+		return ReduceAllMean(Square(linearFwd(NetScope(root), in[0], nil)))
+	}
+	batch := func(int) []*tensors.Tensor { return []*tensors.Tensor{tensors.FromValue([][]float32{{1, 2}})} }
+	st, _ := NewStage(b, "fp", dir, 2, linearFwd, cfg, 1)
+	st.Fingerprint = `{"post.q":1024,"seed":1}`
+	if _, err := st.Prepare(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Run(context.Background(), obj, batch); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := NewStage(b, "fp", dir, 2, linearFwd, cfg, 1)
+	again.Fingerprint = `{"post.q":1024,"seed":1}`
+	if resumed, err := again.Prepare(nil); err != nil || !resumed {
+		t.Fatalf("same settings: resumed=%v err=%v", resumed, err)
+	}
+	other, _ := NewStage(b, "fp", dir, 2, linearFwd, cfg, 1)
+	other.Fingerprint = `{"post.q":256,"seed":1}`
+	_, err := other.Prepare(nil)
+	if err == nil || !strings.Contains(err.Error(), "post.q: 1024 → 256") {
+		t.Fatalf("want a refusal naming post.q, got %v", err)
+	}
+}
