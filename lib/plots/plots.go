@@ -372,6 +372,50 @@ func Curves(path, title, xlabel, ylabel string, series []Series, logY bool) erro
 	return drawCurves(path, title, xlabel, ylabel, series, styles, logY, len(series) > 1)
 }
 
+// drawYLabel draws p's y-axis label itself, rotated, along the left edge of dc, clears it from p, and returns the
+// rest of the canvas to p.Draw and then to then (e.g. a legend placed on p.DataCanvas), label still cleared.
+// gonum/plot v0.17 places the rotated label's glyph box at the *arithmetic* middle of
+// the axis range, which on a log axis sits near the top and pushes the whole data area down (seen as a wide empty
+// band under the title).
+func drawYLabel(p *plot.Plot, dc draw.Canvas, then func(rest draw.Canvas)) {
+	text := p.Y.Label.Text
+	if text == "" {
+		p.Draw(dc)
+		then(dc)
+		return
+	}
+	sty := p.Y.Label.TextStyle
+	sty.Rotation = math.Pi / 2
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+	h := p.Y.Label.TextStyle.Height(text)
+	dc.FillText(sty, vg.Point{X: dc.Min.X, Y: (dc.Min.Y + dc.Max.Y) / 2}, text)
+	p.Y.Label.Text = ""
+	rest := draw.Crop(dc, h+p.Y.Label.Padding, 0, 0, 0)
+	p.Draw(rest)
+	then(rest)
+	p.Y.Label.Text = text
+}
+
+// curvePoints are the points of all series plus the midpoints of their segments (geometric in y on a log axis):
+// what a legend box would hide.
+func curvePoints(series []Series, logY bool) plotter.XYs {
+	var pts plotter.XYs
+	for _, s := range series {
+		xy := curveXYs(s, logY)
+		for j, pt := range xy {
+			pts = append(pts, pt)
+			if j > 0 {
+				my := (pt.Y + xy[j-1].Y) / 2
+				if logY {
+					my = math.Sqrt(pt.Y * xy[j-1].Y)
+				}
+				pts = append(pts, plotter.XY{X: (pt.X + xy[j-1].X) / 2, Y: my})
+			}
+		}
+	}
+	return pts
+}
+
 // curveStyle is how one series is drawn.
 type curveStyle struct {
 	line    draw.LineStyle
@@ -461,10 +505,10 @@ func drawCurves(path, title, xlabel, ylabel string, series []Series, styles []cu
 	if !legend {
 		leg = nil
 	}
+	top, left := emptiestCorner(p, curvePoints(series, logY), logY)
 	return savePNG(path, 6*vg.Inch, 4.5*vg.Inch, func(dc draw.Canvas) {
 		dc = draw.Crop(dc, vg.Points(4), -vg.Points(14), vg.Points(4), -vg.Points(4))
-		p.Draw(dc)
-		drawLegend(p, p.DataCanvas(dc), leg, true, false)
+		drawYLabel(p, dc, func(rest draw.Canvas) { drawLegend(p, p.DataCanvas(rest), leg, top, left) })
 	})
 }
 
