@@ -26,3 +26,9 @@ vet:
 seeds:
 	go run ./experiments/cmt -preset $(PRESET) -seed 1 -out runs/$(PRESET)-seed1 -figures runs/$(PRESET)-seed1/figures
 	go run ./experiments/cmt -preset $(PRESET) -seed 2 -out runs/$(PRESET)-seed2 -figures runs/$(PRESET)-seed2/figures
+
+## bias: gradient bias of ECT/ECD/CMT against the exact flow-map oracle, per initialisation (≈ 4 min on 2 cores,
+## reruns reuse the trained checkpoints; QUICK=1 for the ≈ 1 min version): runs/bias/summary.json, figures/bias_*.png
+.PHONY: bias
+bias:
+	go run ./experiments/bias $(if $(QUICK),-quick,) $(ARGS)
