@@ -2,6 +2,7 @@ package bias
 
 import (
 	"fmt"
+	"github.com/gocmt/cmt/lib/fastmath"
 	"math"
 	"runtime"
 	"sync"
@@ -97,7 +98,7 @@ func (o *Oracle) denoise(x []float64, t float64, out, r, m []float64) {
 			r[k] = 0
 			continue
 		}
-		r[k] = expPure(a - maxA)
+		r[k] = fastmath.Exp(a - maxA)
 		sum += r[k]
 	}
 	for k := range r {
@@ -120,7 +121,7 @@ func (o *Oracle) Denoise(x []float64, t float64) []float64 {
 	s := o.newScratch()
 	for i := 0; i+o.dim <= len(x); i += o.dim {
 		if i%(256*o.dim) == 0 {
-			vzeroupper()
+			fastmath.ClearUpperAVX()
 		}
 		o.denoise(x[i:i+o.dim], t, out[i:i+o.dim], s.r, s.m)
 	}
@@ -201,7 +202,7 @@ func (o *Oracle) Flow(x []float64, t, u float64) ([]float64, error) {
 	n := o.steps(t, u)
 	o.parallel(len(x)/o.dim, func(lo, hi int, s *scratch) {
 		for i := lo; i < hi; i++ {
-			vzeroupper()
+			fastmath.ClearUpperAVX()
 			o.flowPoint(out[i*o.dim:(i+1)*o.dim], t, u, n, s)
 		}
 	})

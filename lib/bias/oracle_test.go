@@ -8,21 +8,6 @@ import (
 	"github.com/gocmt/cmt/lib/data"
 )
 
-// expPure against math.Exp on [−740, 709]: relative error ≤ 1e-15 (a few ulp; the Taylor truncation is < 1e-16).
-func TestExpPure(t *testing.T) {
-	var worst float64
-	for x := -740.0; x < 709; x += 0.0731 {
-		want := math.Exp(x)
-		worst = math.Max(worst, math.Abs(expPure(x)-want)/want)
-	}
-	if worst > 1e-15 {
-		t.Errorf("expPure: max relative error %.2e > 1e-15", worst)
-	}
-	if expPure(-800) != 0 || !math.IsInf(expPure(800), 1) || !math.IsNaN(expPure(math.NaN())) {
-		t.Error("expPure: wrong limits")
-	}
-}
-
 // The oracle's denoiser equals the data package's exact posterior mean (two independent implementations of
 // E[x₀|x_t] for the mixture) to 1e-12 at noise levels 0.002 … 80.
 func TestOracleDenoiseMatchesData(t *testing.T) {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"github.com/gocmt/cmt/lib/fastmath"
 	"math"
 )
 
@@ -42,7 +43,7 @@ func (g *GMM) responsibilities(row []float64, v float64, logw, r []float64) {
 	}
 	sum := 0.0
 	for k := range r {
-		r[k] = math.Exp(r[k] - maxA)
+		r[k] = fastmath.Exp(r[k] - maxA)
 		sum += r[k]
 	}
 	for k := range r {
@@ -161,7 +162,7 @@ func (g *GMM) LogDensity(x []float64, dim int, t float64) []float64 {
 		}
 		sum := 0.0
 		for _, ak := range a {
-			sum += math.Exp(ak - maxA)
+			sum += fastmath.Exp(ak - maxA)
 		}
 		out[i] = maxA + math.Log(sum) + norm
 	}

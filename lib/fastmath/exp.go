@@ -1,15 +1,15 @@
-package bias
+package fastmath
 
 import "math"
 
-// expPure is e^x in pure Go, accurate to a few ulp: x = k·ln 2 + r with |r| ≤ ln2/2, e^r by its Taylor series to
+// Exp is e^x in pure Go, accurate to a few ulp: x = k·ln 2 + r with |r| ≤ ln2/2, e^r by its Taylor series to
 // degree 13 (truncation < 1e-16 relative), then scaled by 2^k.
 //
 // Why not math.Exp: in binaries built with GOEXPERIMENT=simd (which this project requires) math.Exp — an amd64
 // assembly routine — was measured 20–28× slower than without the experiment (2 M calls: 1.8–2.2 s against 0.08 s;
 // this pure-Go version: 0.10 s either way; math.Log and math.Sqrt unaffected), and the oracle's denoiser calls it
 // K times per evaluation.
-func expPure(x float64) float64 {
+func Exp(x float64) float64 {
 	switch {
 	case x != x:
 		return x
