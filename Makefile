@@ -32,3 +32,8 @@ seeds:
 .PHONY: bias
 bias:
 	go run ./experiments/bias $(if $(QUICK),-quick,) $(ARGS)
+
+## bench: W1, W2, W4 interleaved with the PyTorch CPU peer (ROUNDS=3); prints go/torch ratios of medians
+.PHONY: bench
+bench:
+	experiments/bench/run.sh

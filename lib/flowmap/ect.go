@@ -1,4 +1,6 @@
-// Package flowmap is stage 3, flow-map post-training (ECT, ECD), and the few-step samplers.
+// Package flowmap is stage 3, flow-map post-training — ECT, ECD, MeanFlow and Lagrangian map distillation — on
+// one flow-map API, Ψ_θ(x, t, s) = x − (t − s)·h_θ(x, t, s) (a consistency model is the map to s = 0), with the
+// 1-step, 2-step and N-step samplers.
 package flowmap
 
 import (
@@ -70,8 +72,9 @@ func (l ECT) LossAt(net, teacher *model.Scope, y, t, r, eps *Node) *Node {
 	} else {
 		xr = l.teacherStep(teacher, xt, t, rSafe)
 	}
-	target := StopGradient(Where(col(atZero), y, l.Pre.Consistency(net, l.Net, xr, rSafe)))
-	f := l.Pre.Consistency(net, l.Net, xt, t)
+	cm := Consistency{Pre: l.Pre, Net: l.Net} // the special flow map f_θ(x, t) = Ψ_θ(x, t, 0)
+	target := StopGradient(Where(col(atZero), y, cm.F(net, xr, rSafe)))
+	f := cm.F(net, xt, t)
 	d := distance.Of(l.Distance, l.HuberC, f, target)
 	return ReduceAllMean(Div(d, Sub(t, Where(atZero, ZerosLike(r), r))))
 }

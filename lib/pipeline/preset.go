@@ -45,6 +45,7 @@ type Preset struct {
 	MidEMA       float64 `json:"mid.ema"`
 	MidDistance  string  `json:"mid.distance"` // l2sq | l2 | huber
 	MidHuberC    float64 `json:"mid.huber_c"`
+	MidPairs     string  `json:"mid.pairs"` // all (every trajectory point; "" means all) | endpoint (only x_T → x̂₀, ablation)
 
 	// Stage 3: ECT post-training (from each init).
 	Inits        string  `json:"post.inits"` // comma-separated subset of cmt,diffusion,scratch
@@ -61,6 +62,27 @@ type Preset struct {
 	ECTPStd      float64 `json:"post.p_std"`
 	ECD          string  `json:"post.ecd"` // "" (ECT) | euler | heun (teacher step for x_r)
 
+	// Flow-map pipeline (toy2d-mf): a flow-matching teacher on t ∈ [0, 1] (z_t = (1−t)x₀ + tε), CMT for the
+	// general map h(x, t, s), then MeanFlow or Lagrangian map distillation (LMD). sigma_max/sigma_min still set the
+	// teacher solver's EDM grid (t = σ/(1+σ)); pre.p_mean/pre.p_std are then the logit-normal law of t.
+	PreObjective string  `json:"pre.objective,omitempty"`   // edm (default) | fm (flow matching; only with post.method meanflow or lmd)
+	PostMethod   string  `json:"post.method,omitempty"`     // ect (default) | meanflow | lmd
+	MFPairs      string  `json:"mid.mf_pairs,omitempty"`    // CMT-MF pairs (i > j): all (uniform over pairs) | end (t_j = 0 only)
+	MFSpace      string  `json:"mid.mf_space,omitempty"`    // CMT-MF loss: velocity (the paper's) | map ((t_i−t_j)²-weighted)
+	MFDiag       float64 `json:"mid.mf_diag,omitempty"`     // fraction of CMT-MF pairs on the diagonal (teacher velocity target)
+	MFGrids      int     `json:"mid.grid_shifts,omitempty"` // CMT-MF pair pool solved on this many shifted log-SNR grids (1 = one grid)
+	MFTMean      float64 `json:"post.t_mean,omitempty"`     // t = sigmoid(N(t_mean, t_std²))
+	MFTStd       float64 `json:"post.t_std,omitempty"`
+	MFRMean      float64 `json:"post.r_mean,omitempty"` // r = sigmoid(N(r_mean, r_std²)), then ordered with t
+	MFRStd       float64 `json:"post.r_std,omitempty"`
+	MFRatio      float64 `json:"post.ratio,omitempty"`      // fraction of (t, r) draws with r ≠ t
+	MFOrder      string  `json:"post.tr_order,omitempty"`   // v0 (paper: max/min, then r = t mask) | v1 (mask, then r = min(t, r))
+	MFP          float64 `json:"post.adaptive_p,omitempty"` // adaptive weight ℓ/sg(ℓ + c)^p
+	MFC          float64 `json:"post.adaptive_c,omitempty"`
+	MFJVP        string  `json:"post.jvp,omitempty"`    // exact (double VJP) | fd (central finite difference)
+	MFFDEps      float64 `json:"post.fd_eps,omitempty"` // finite-difference step (post.jvp=fd)
+	PostBeta2    float64 `json:"post.beta2,omitempty"`  // Adam β₂ of post-training (0 → 0.999)
+
 	// Evaluation.
 	EvalEvery   int     `json:"eval.every"`   // post-training steps between evaluations (and checkpoints)
 	EvalSamples int     `json:"eval.samples"` // samples per evaluation (≥ 5000)
@@ -76,10 +98,26 @@ var Presets = map[string]Preset{
 		Hidden: 128, Layers: 4,
 		PreSteps: 3000, PreBatch: 512, PreLR: 2e-3, PreEMA: 0.995, PMean: -1.2, PStd: 1.2,
 		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192,
-		MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995, MidDistance: "l2sq", MidHuberC: 0.03,
+		MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
 		Inits: "cmt,diffusion,scratch", PostSteps: 4000, PostBatch: 512, PostLR: 1e-4, PostEMA: 0.995, PostSchedule: "linear",
 		Q: 1024, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
 		EvalEvery: 250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
+	},
+	"toy2d-mf": {
+		Name: "toy2d-mf", Data: "gmm8",
+		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
+		Hidden: 128, Layers: 4,
+		PreObjective: "fm", PreSteps: 3000, PreBatch: 512, PreLR: 2e-3, PreEMA: 0.995, PMean: 0, PStd: 1,
+		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192,
+		MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995, MidDistance: "l2sq", MidHuberC: 0.03,
+		MFPairs: "all", MFSpace: "velocity", MFGrids: 8,
+		// MeanFlow's improved CIFAR-10 recipe (v1 times, ratio 0.75) at lr 1e-3 with linear decay; 2000 steps keep
+		// the default run under 5 minutes on 2 cores.
+		Inits: "cmt,diffusion,scratch", PostMethod: "meanflow", PostSteps: 2000, PostBatch: 512, PostLR: 1e-3,
+		PostEMA: 0.995, PostSchedule: "linear", Q: 1024, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
+		MFTMean: -0.6, MFTStd: 1.6, MFRMean: -4, MFRStd: 1.6, MFRatio: 0.75, MFOrder: "v1", MFP: 1, MFC: 1e-3,
+		MFJVP: "exact", MFFDEps: 1e-3,
+		EvalEvery: 250, EvalSamples: 5000, TMid: 0.5, SW2Proj: 64,
 	},
 }
 
@@ -111,7 +149,7 @@ func (p *Preset) Set(overrides string) error {
 	byKey := map[string]int{}
 	var keys []string
 	for i := 0; i < v.NumField(); i++ {
-		k := v.Type().Field(i).Tag.Get("json")
+		k, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",") // drop ",omitempty"
 		byKey[k] = i
 		keys = append(keys, k)
 	}
@@ -122,7 +160,7 @@ func (p *Preset) Set(overrides string) error {
 		}
 		i, found := byKey[k]
 		if !found {
-			return fmt.Errorf("-set: unknown key %q; valid keys: %s", k, strings.Join(keys, ", "))
+			return fmt.Errorf("-set: unknown key %q; %s", k, keyHint(k, keys))
 		}
 		f := v.Field(i)
 		switch f.Kind() {
@@ -184,6 +222,9 @@ func (p *Preset) Validate() error {
 	default:
 		errs = append(errs, fmt.Sprintf("mid.solver %q: use dpm3, dpm2, dpm1, heun or euler", p.Solver))
 	}
+	if p.MidPairs != "" && p.MidPairs != "all" && p.MidPairs != "endpoint" {
+		errs = append(errs, fmt.Sprintf("mid.pairs %q: use all or endpoint", p.MidPairs))
+	}
 	if p.PostSchedule != "constant" && p.PostSchedule != "linear" {
 		errs = append(errs, fmt.Sprintf("post.lr_schedule %q: use constant or linear", p.PostSchedule))
 	}
@@ -192,6 +233,7 @@ func (p *Preset) Validate() error {
 	default:
 		errs = append(errs, fmt.Sprintf("post.ecd %q: use \"\" (ECT), euler or heun", p.ECD))
 	}
+	errs = append(errs, p.validateFlowMap()...)
 	if len(errs) > 0 {
 		sort.Strings(errs)
 		return fmt.Errorf("invalid preset: %s", strings.Join(errs, "; "))

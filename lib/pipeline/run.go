@@ -33,7 +33,8 @@ type Options struct {
 	Figures string // where PNG figures go ("" = Out/figures)
 	Seed    int64
 	Backend compute.Backend
-	Log     io.Writer // progress and messages (nil = os.Stderr)
+	Log     io.Writer     // progress and messages (nil = os.Stderr)
+	Watch   train.Watcher // optional: every stage's progress and losses (notebooks draw them in place)
 }
 
 // Run is one pipeline run with its pieces, exposed so notebooks can look inside.
@@ -134,7 +135,7 @@ func (r *Run) stage(name string, fwd train.Forward, cfg train.Config) (*train.St
 	if err != nil {
 		return nil, err
 	}
-	st.Log, st.Out = r.Log, r.out()
+	st.Log, st.Out, st.Watch = r.Log, r.out(), r.O.Watch
 	st.Fingerprint = r.fingerprint(name)
 	return st, nil
 }
@@ -148,6 +149,9 @@ func (r *Run) consistencyFwd(net *model.Scope, x, t *Node) *Node {
 
 // Pretrain is stage 1: the EDM teacher.
 func (r *Run) Pretrain(ctx context.Context) error {
+	if r.P.PreObjective == "fm" {
+		return r.pretrainFM(ctx) // flow matching (meanflow.go)
+	}
 	p := r.P
 	st, err := r.stage("pretrain", r.denoiserFwd, train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA,
 		CheckpointEvery: max(p.PreSteps/4, 1)})
@@ -239,7 +243,11 @@ func (r *Run) Midtrain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pairs, err := cmt.FromTrajectory(r.Traj)
+	build := cmt.FromTrajectory
+	if p.MidPairs == "endpoint" {
+		build = cmt.EndpointOnly
+	}
+	pairs, err := build(r.Traj)
 	if err != nil {
 		return err
 	}
@@ -338,6 +346,9 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 
 // All runs every stage, writes the figures and summary.json, and prints the summary table.
 func (r *Run) All(ctx context.Context) error {
+	if r.P.FlowMap() {
+		return r.allFlowMap(ctx) // MeanFlow / LMD on flow-matching time (meanflow.go)
+	}
 	steps := []struct {
 		name string
 		fn   func() error

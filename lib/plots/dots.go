@@ -91,7 +91,9 @@ func Dots(path string, c DotChart) error {
 		}
 		total += len(xy)
 		leg = append(leg, legendItem{s.Name, thumbs})
-		drawn = append(drawn, xy...)
+		for range 10 { // a hidden marker costs more than a hidden stretch of line or reference level
+			drawn = append(drawn, xy...)
+		}
 		if c.Connect {
 			for j := 1; j < len(xy); j++ {
 				for k := 1; k < 8; k++ {
@@ -145,8 +147,7 @@ func Dots(path string, c DotChart) error {
 	top, left := emptiestCorner(p, drawn, logY)
 	return savePNG(path, 6*vg.Inch, 4.5*vg.Inch, func(dc draw.Canvas) {
 		dc = draw.Crop(dc, vg.Points(4), -vg.Points(14), vg.Points(4), -vg.Points(4))
-		p.Draw(dc)
-		drawLegend(p, p.DataCanvas(dc), leg, top, left)
+		drawYLabel(p, dc, func(rest draw.Canvas) { drawLegend(p, p.DataCanvas(rest), leg, top, left) })
 	})
 }
 

@@ -69,6 +69,10 @@ type Stage struct {
 	// checkpoint written with other settings is refused instead of being silently resumed.
 	Fingerprint string
 
+	// Watch, if set, sees the stage's progress and every step's loss (a notebook draws its bar and loss curve);
+	// the text progress bar on Out is then not drawn.
+	Watch Watcher
+
 	// OnCheckpoint, if set, runs at every checkpoint step (and at step 0 of a fresh stage) before the save; its
 	// returned value is saved in the checkpoint (Extra) and handed back by Prepare on resume.
 	OnCheckpoint func(step int) (extra any, err error)
@@ -79,6 +83,14 @@ type Stage struct {
 	exec     *model.Exec
 	evalFns  map[string]*model.Exec
 	evalStep int // Step at which evalFns were compiled
+}
+
+// Watcher observes a running stage.
+type Watcher interface {
+	// Progress is called with the stage's progress at most every 100 ms and once when the stage ends.
+	Progress(stage string, s progress.Status)
+	// Loss is called after every optimisation step with the step count and that step's loss.
+	Loss(stage string, step int, loss float64)
 }
 
 // NewStage creates a stage with a fresh Store seeded with seed.
@@ -206,6 +218,9 @@ func (s *Stage) Run(ctx context.Context, obj Objective, batch func(step int) []*
 		logEvery = 100
 	}
 	bar := progress.New(s.out(), s.Name, s.Cfg.Steps)
+	if s.Watch != nil {
+		bar = progress.New(nil, s.Name, s.Cfg.Steps).OnUpdate(func(st progress.Status) { s.Watch.Progress(s.Name, st) })
+	}
 	bar.Set(s.Step)
 	var sumLoss float64
 	var nLoss int
@@ -239,6 +254,9 @@ func (s *Stage) Run(ctx context.Context, obj Objective, batch func(step int) []*
 		}
 		sumLoss += loss
 		nLoss++
+		if s.Watch != nil {
+			s.Watch.Loss(s.Name, s.Step, loss)
+		}
 		bar.Add(1)
 		if s.Step%logEvery == 0 || s.Step == s.Cfg.Steps {
 			mean := sumLoss / float64(nLoss)

@@ -1,0 +1,208 @@
+// Command bench times the project's own training and sampling steps on the workloads of the PyTorch CPU peer
+// (shared/peer/torch), with the peer's method: warm-up, then -windows timed windows of ≥ -window seconds each,
+// reporting per-window rates and their median. `make bench` runs it interleaved with the peer scripts.
+//
+//	go run ./experiments/bench -workload W1 -json
+//
+// Workloads (same sizes as the peer):
+//
+//	W1  flow-matching training step, batch 1024, 8 Gaussians (radius 4, std 0.5) drawn on the host each step;
+//	    MLP concat(x, sin/cos emb₆₄(1000 t)) → 3×256 SiLU → 2 (149,250 parameters); Adam 1e-3     [steps/s]
+//	W4  50-step Euler sampling of that MLP, batch 10,000, inference only                          [samples/s]
+//
+// W2 (MeanFlow step) is a Go benchmark in lib/flowmap (BenchmarkMeanFlowStep*); W3 (image network step) comes
+// with the image backbones.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/gocmt/cmt/lib/backend"
+	"github.com/gocmt/cmt/lib/host"
+	"github.com/gocmt/cmt/lib/nets"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+var (
+	workload = flag.String("workload", "W1", "W1 | W4 | W4graph (all 50 Euler steps in one compiled graph)")
+	batch    = flag.Int("batch", 0, "batch (0: the workload's default, 1024 for W1, 10000 for W4)")
+	warmup   = flag.Duration("warmup", 2*time.Second, "warm-up time (at least 3 steps)")
+	windows  = flag.Int("windows", 5, "timed windows")
+	window   = flag.Duration("window", 2*time.Second, "minimum length of a window (at least 2 steps)")
+	asJSON   = flag.Bool("json", false, "print one JSON line")
+)
+
+func main() {
+	flag.Parse()
+	b, err := backend.New(os.Stderr)
+	if err != nil {
+		fail(err)
+	}
+	var step func()
+	unit, perStep := "steps/s", 1.0
+	switch *workload {
+	case "W1":
+		step = w1(b, or(*batch, 1024))
+	case "W4", "W4graph":
+		n := or(*batch, 10000)
+		step = w4(b, n, 50, *workload == "W4graph")
+		unit, perStep = "samples/s", float64(n)
+	default:
+		fail(fmt.Errorf("unknown -workload %q: use W1, W4 or W4graph", *workload))
+	}
+	rates := timeWindows(step)
+	for i := range rates {
+		rates[i] *= perStep
+	}
+	med := median(rates)
+	out := map[string]any{"workload": *workload, "unit": unit, "median": med, "windows": rates, "backend": b.Name(),
+		"simd": backend.SIMD}
+	if *asJSON {
+		j, _ := json.Marshal(out)
+		fmt.Println(string(j))
+		return
+	}
+	fmt.Printf("%s: median %.4g %s over %d windows %v\n", *workload, med, unit, len(rates), rates)
+}
+
+func or(v, d int) int {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+// timeWindows runs step through the warm-up and the timed windows and returns each window's steps/s.
+func timeWindows(step func()) []float64 {
+	t0 := time.Now()
+	for n := 0; n < 3 || time.Since(t0) < *warmup; n++ {
+		step()
+	}
+	var rates []float64
+	for w := 0; w < *windows; w++ {
+		t0, n := time.Now(), 0
+		for {
+			step()
+			n++
+			if d := time.Since(t0); n >= 2 && d >= *window {
+				rates = append(rates, float64(n)/d.Seconds())
+				break
+			}
+		}
+	}
+	return rates
+}
+
+func median(x []float64) float64 {
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+// eightGaussians draws the peer's 8-Gaussian data: centres on a circle of radius 4, std 0.5; [n·2].
+func eightGaussians(rng *rand.Rand, n int) []float64 {
+	x := make([]float64, 2*n)
+	for i := 0; i < n; i++ {
+		a := float64(rng.IntN(8)) * 2 * math.Pi / 8
+		x[2*i] = 4*math.Cos(a) + 0.5*rng.NormFloat64()
+		x[2*i+1] = 4*math.Sin(a) + 0.5*rng.NormFloat64()
+	}
+	return x
+}
+
+// w1 is one flow-matching training step: x_t = (1−t)x₀ + t x₁, loss = mean ‖v(x_t, t) − (x₁ − x₀)‖², with
+// x₀ and t drawn in the graph and the data x₁ on the host.
+func w1(b compute.Backend, n int) func() {
+	net := nets.PeerMLP(2, 1)
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(1); err != nil {
+		fail(err)
+	}
+	opt := optimizer.Adam().LearningRate(1e-3).Done()
+	exec := model.MustNewExec(b, store, func(root *model.Scope, x1 *Node) *Node {
+		g := x1.Graph()
+		store.SetTraining(g, true)
+		x0 := root.RandomNormal(g, x1.Shape())
+		t := root.RandomUniform(g, x1.Shape().Clone())
+		t = Slice(t, AxisRange(), AxisElem(0)) // [n, 1]
+		xt := Add(Mul(OneMinus(t), x0), Mul(t, x1))
+		v := net.Apply(root.At("net"), xt, Reshape(t, n))
+		loss := ReduceAllMean(ReduceSum(Square(Sub(v, Sub(x1, x0))), -1))
+		opt.UpdateGraph(root, g, loss)
+		return loss
+	})
+	rng := rand.New(rand.NewPCG(1, 2))
+	return func() {
+		out := exec.MustCall(host.Tensor(eightGaussians(rng, n), n, 2))[0]
+		_ = tensors.ToScalar[float32](out)
+	}
+}
+
+// w4 is 50-step Euler sampling x ← x + dt·v(x, t) from x(0) ~ N(0, I), one compiled call per step (host loop), or
+// all steps in one graph (inGraph).
+func w4(b compute.Backend, n, nfe int, inGraph bool) func() {
+	net := nets.PeerMLP(2, 1)
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(1); err != nil {
+		fail(err)
+	}
+	dt := 1 / float64(nfe)
+	vel := func(root *model.Scope, x *Node, t float64) *Node {
+		return net.Apply(root.At("net"), x, Add(Zeros(x.Graph(), shapes.Make(dtypes.Float32, n)), ConstAs(x, t)))
+	}
+	if inGraph {
+		exec := model.MustNewExec(b, store, func(root *model.Scope, x *Node) *Node {
+			for i := 0; i < nfe; i++ {
+				x = Add(x, MulScalar(vel(root, x, float64(i)*dt), dt))
+			}
+			return x
+		})
+		rng := rand.New(rand.NewPCG(1, 3))
+		return func() {
+			z := make([]float64, 2*n)
+			for i := range z {
+				z[i] = rng.NormFloat64()
+			}
+			exec.MustCall(host.Tensor(z, n, 2))
+		}
+	}
+	exec := model.MustNewExec(b, store, func(root *model.Scope, x, t *Node) *Node {
+		return Add(x, MulScalar(net.Apply(root.At("net"), x, t), dt))
+	})
+	rng := rand.New(rand.NewPCG(1, 3))
+	ts := make([][]float64, nfe)
+	for i := range ts {
+		ts[i] = make([]float64, n)
+		for j := range ts[i] {
+			ts[i][j] = float64(i) * dt
+		}
+	}
+	return func() {
+		z := make([]float64, 2*n)
+		for i := range z {
+			z[i] = rng.NormFloat64()
+		}
+		x := host.Tensor(z, n, 2)
+		for i := 0; i < nfe; i++ {
+			x = exec.MustCall(x, host.Tensor(ts[i], n))[0]
+		}
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,45 @@
+package nets
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// ConcatMLP is the MLP of the PyTorch peer benchmarks (shared/peer/torch/common.py), kept for side-by-side
+// timings: F(x, c₁..c_k) = MLP(concat(x, emb(c₁), …, emb(c_k))) with Depth hidden layers of Width units and SiLU,
+// where emb(c) is the EmbDim-dimensional sinusoidal embedding of 1000·c with periods up to 10000 (sin half, then
+// cos half). With Dim 2, Times 2, EmbDim 64, Width 256, Depth 3 it has the peer's 165,634 parameters.
+type ConcatMLP struct {
+	Dim, Times, EmbDim, Width, Depth int
+}
+
+// PeerMLP is the peer's MeanFlow network (w2_meanflow_mlp.py): two time inputs, 64-dim embeddings, 3×256.
+func PeerMLP(dim, times int) ConcatMLP {
+	return ConcatMLP{Dim: dim, Times: times, EmbDim: 64, Width: 256, Depth: 3}
+}
+
+// Apply evaluates F on x [batch, Dim] and the time inputs cs (each [batch]), returning [batch, Dim].
+func (m ConcatMLP) Apply(scope *model.Scope, x *Node, cs ...*Node) *Node {
+	if len(cs) != m.Times {
+		panic(fmt.Sprintf("nets.ConcatMLP: got %d time inputs, configured for %d", len(cs), m.Times))
+	}
+	half := m.EmbDim / 2
+	freqs := make([]float32, half)
+	for k := range freqs {
+		freqs[k] = float32(1000 * math.Exp(-math.Log(10000)*float64(k)/float64(half)))
+	}
+	parts := []*Node{x}
+	for _, c := range cs {
+		arg := Mul(ExpandAxes(c, -1), ExpandAxes(Const(x.Graph(), freqs), 0))
+		parts = append(parts, Sin(arg), Cos(arg))
+	}
+	h := Concatenate(parts, -1)
+	for l := 0; l < m.Depth; l++ {
+		h = linear(scope.At("layer_%d", l), h, m.Width, true)
+		h = Mul(h, Sigmoid(h))
+	}
+	return linear(scope.At("out"), h, m.Dim, true)
+}

@@ -1,0 +1,317 @@
+// Package notebook is what the GoNB notebooks in notebooks/ call: one Book per notebook holds its settings (quick
+// by default, full on request), its run and figure directories, and its output; its methods run pipeline stages
+// with a progress bar and live loss plot that update in place, and show figures and tables inline.
+//
+// The package does not import GoNB: a notebook hands it GoNB's display functions, in its settings cell:
+//
+//	var nb = notebook.Open(notebook.Config{Name: "00_quickstart", Full: full, Quick: "pre.steps=1500",
+//		Out: notebook.Output{HTML: gonbui.DisplayHTML, Update: gonbui.UpdateHTML, PNG: gonbui.DisplayPNG}})
+//
+// GoNB runs every cell as a new process, so each cell opens the Book again (a memorised declaration) and
+// Book.Run resumes the stages earlier cells trained from their checkpoints.
+//
+// Methods that display results stop the cell on error: they show the error, write it to stderr and exit with
+// status 1 (which the notebook test catches).
+package notebook
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/gocmt/cmt/lib/backend"
+	"github.com/gocmt/cmt/lib/pipeline"
+	"github.com/gocmt/cmt/lib/train"
+	"github.com/gomlx/compute"
+)
+
+// OutEnv names the environment variable that moves a notebook's run and figure directories out of the repository
+// (the notebook test sets it to a temporary directory): runs go to $CMT_NOTEBOOK_OUT/runs/<name>, figures to
+// $CMT_NOTEBOOK_OUT/figures/<name>.
+const OutEnv = "CMT_NOTEBOOK_OUT"
+
+// Module is the repository's module path; Open finds the repository root by its go.mod.
+const Module = "github.com/gocmt/cmt"
+
+// Config is a notebook's settings.
+type Config struct {
+	Name   string // the notebook's name, e.g. "00_quickstart": its run and figure directories
+	Preset string // the pipeline preset ("" = toy2d)
+	Seed   int64  // 0 = 1
+	Full   bool   // use the full settings instead of the quick ones
+	Quick  string // -set overrides of the quick settings, applied on top of the preset and FullSet
+	// FullSet are -set overrides of the full settings ("" = the preset as it is, make run's recipe).
+	FullSet string
+	Out     Output
+}
+
+// Book is one open notebook.
+type Book struct {
+	Config
+	P       pipeline.Preset // the resolved settings
+	Root    string          // the repository root
+	RunDir  string          // checkpoints and logs of this notebook's run (keyed by its settings)
+	FigDir  string          // figures
+	Ctx     context.Context // cancelled when the cell is interrupted
+	Backend compute.Backend
+
+	backendLine string
+	run         *pipeline.Run
+	done        map[string]bool
+	watch       *watcher
+}
+
+// Open resolves a notebook's settings and directories. On error it shows the error and exits (see package doc).
+func Open(c Config) *Book {
+	b, err := open(c)
+	if err != nil {
+		(&Book{Config: c}).Fail(err)
+	}
+	return b
+}
+
+func open(c Config) (*Book, error) {
+	if c.Name == "" {
+		return nil, errors.New("notebook: Config.Name is empty")
+	}
+	if c.Preset == "" {
+		c.Preset = "toy2d"
+	}
+	if c.Seed == 0 {
+		c.Seed = 1
+	}
+	b := &Book{Config: c, done: map[string]bool{}}
+	var err error
+	if b.P, err = b.Resolve(c.Full); err != nil {
+		return nil, err
+	}
+	if b.Root, err = findRoot(); err != nil {
+		return nil, err
+	}
+	mode := "quick"
+	if c.Full {
+		mode = "full"
+	}
+	runs, figs := filepath.Join(b.Root, "runs", "notebooks", c.Name), filepath.Join(b.Root, "figures", "notebooks", c.Name)
+	if o := os.Getenv(OutEnv); o != "" {
+		runs, figs = filepath.Join(o, "runs", c.Name), filepath.Join(o, "figures", c.Name)
+	}
+	b.RunDir = filepath.Join(runs, mode+"-"+settingsKey(b.P, c.Seed))
+	b.FigDir = figs
+	b.Ctx, _ = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	b.watch = newWatcher(b)
+	return b, nil
+}
+
+// Resolve returns the settings of the quick (full = false) or full mode.
+func (b *Book) Resolve(full bool) (pipeline.Preset, error) {
+	p, err := pipeline.Lookup(b.Config.Preset)
+	if err != nil {
+		return p, err
+	}
+	if err := p.Set(b.FullSet); err != nil {
+		return p, fmt.Errorf("full settings: %w", err)
+	}
+	if !full {
+		if err := p.Set(b.Quick); err != nil {
+			return p, fmt.Errorf("quick settings: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// settingsKey is a short hash of the resolved settings and seed: a run directory per distinct configuration, so a
+// changed setting never resumes another configuration's checkpoints.
+func settingsKey(p pipeline.Preset, seed int64) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\nseed=%d", p.JSON(), seed)))
+	return hex.EncodeToString(h[:4])
+}
+
+// findRoot returns the repository root: the parent of the notebook's folder ($GONB_DIR, set by GoNB), else the
+// nearest directory above the working directory whose go.mod declares Module.
+func findRoot() (string, error) {
+	var starts []string
+	if d := os.Getenv("GONB_DIR"); d != "" {
+		starts = append(starts, d)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	for _, d := range starts {
+		for d, _ = filepath.Abs(d); ; d = filepath.Dir(d) {
+			if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && isModule(b) {
+				return d, nil
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
+	}
+	return "", fmt.Errorf("notebook: no go.mod of %s above %s: open the notebooks from the repository's notebooks/ folder", Module, strings.Join(starts, " or "))
+}
+
+func isModule(gomod []byte) bool {
+	for _, l := range strings.Split(string(gomod), "\n") {
+		if f := strings.Fields(l); len(f) == 2 && f[0] == "module" && f[1] == Module {
+			return true
+		}
+	}
+	return false
+}
+
+// backendOnce creates the compute backend (pure Go on the CPU unless GOMLX_BACKEND says otherwise).
+func (b *Book) backendOnce() error {
+	if b.Backend != nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	be, err := backend.New(&buf)
+	if err != nil {
+		return err
+	}
+	b.Backend, b.backendLine = be, strings.TrimSpace(buf.String())
+	return nil
+}
+
+// Stages Run knows, in pipeline order.
+var Stages = []string{"pretrain", "trajectories", "midtrain", "post", "all"}
+
+// Run returns the notebook's pipeline run after running the named stages in order (see Stages): "pretrain" (the
+// EDM teacher), "trajectories" (the teacher's PF-ODE solves), "midtrain" (CMT), "post" (ECT from every init of
+// post.inits), "all" (the whole pipeline with its figures and summary.json, as make run). A stage finished in an
+// earlier cell resumes from its checkpoint at once, and says so; a training stage shows a progress bar and a live
+// loss plot. On error the cell stops (see package doc).
+func (b *Book) Run(stages ...string) *pipeline.Run {
+	r, err := b.runStages(stages)
+	if err != nil {
+		b.Fail(err)
+	}
+	return r
+}
+
+func (b *Book) runStages(stages []string) (*pipeline.Run, error) {
+	if b.run == nil {
+		if err := b.backendOnce(); err != nil {
+			return nil, err
+		}
+		r, err := pipeline.New(b.P, pipeline.Options{Out: b.RunDir, Figures: b.FigDir, Seed: b.Seed, Backend: b.Backend,
+			Log: io.Discard, Watch: b.watch})
+		if err != nil {
+			return nil, err
+		}
+		b.run = r
+	}
+	r := b.run
+	b.resumeNote(stages)
+	for _, s := range stages {
+		if b.done[s] {
+			continue
+		}
+		var err error
+		switch s {
+		case "pretrain":
+			err = r.Pretrain(b.Ctx)
+		case "trajectories":
+			if r.Teacher == nil {
+				return nil, errors.New(`stage "trajectories" needs the teacher: ask for "pretrain" first`)
+			}
+			err = r.TeacherTrajectories()
+		case "midtrain":
+			if r.Traj == nil {
+				return nil, errors.New(`stage "midtrain" needs the teacher's trajectories: ask for "pretrain", "trajectories" first`)
+			}
+			err = r.Midtrain(b.Ctx)
+		case "post":
+			if r.Mid == nil {
+				return nil, errors.New(`stage "post" needs the CMT student: ask for "pretrain", "trajectories", "midtrain" first`)
+			}
+			inits, _ := b.P.InitList()
+			for _, in := range inits {
+				if err = r.Posttrain(b.Ctx, in); err != nil {
+					break
+				}
+			}
+		case "all":
+			err = r.All(b.Ctx)
+		default:
+			err = fmt.Errorf("unknown stage %q (use %s)", s, strings.Join(Stages, ", "))
+		}
+		if err != nil {
+			return nil, err
+		}
+		b.done[s] = true
+	}
+	return r, nil
+}
+
+// resumeNote says in one line which of the training stages asked for are finished already (by an earlier cell or
+// run) and will only be resumed from their checkpoints.
+func (b *Book) resumeNote(stages []string) {
+	inits, _ := b.P.InitList()
+	type st struct {
+		name  string
+		steps int
+	}
+	var want []st
+	for _, s := range stages {
+		if b.done[s] {
+			continue
+		}
+		if s == "pretrain" || s == "all" {
+			want = append(want, st{"pretrain", b.P.PreSteps})
+		}
+		if s == "midtrain" || s == "all" {
+			want = append(want, st{"midtrain", b.P.MidSteps})
+		}
+		if s == "post" || s == "all" {
+			for _, in := range inits {
+				// The stage is post_<method>_<init>; the method (ect, ecd-heun, ...) depends on the settings.
+				found, _ := filepath.Glob(filepath.Join(b.RunDir, "ckpt", "post_*_"+in+".ckpt"))
+				for _, f := range found {
+					want = append(want, st{strings.TrimSuffix(filepath.Base(f), ".ckpt"), b.P.PostSteps})
+				}
+			}
+		}
+	}
+	var done []string
+	for _, w := range want {
+		if step, err := train.ReadCheckpointStep(filepath.Join(b.RunDir, "ckpt", w.name+".ckpt")); err == nil && step >= w.steps {
+			done = append(done, shortLabel(w.name))
+		}
+	}
+	if len(done) > 0 {
+		b.Note("✓ trained in an earlier cell (or run), resumed from its checkpoints: " + strings.Join(done, ", "))
+	}
+}
+
+// Must stops the cell when err is not nil (see package doc).
+func (b *Book) Must(err error) {
+	if err != nil {
+		b.Fail(err)
+	}
+}
+
+// exit ends the cell's process and stderr receives the error; tests replace them.
+var (
+	exit             = os.Exit
+	stderr io.Writer = os.Stderr
+)
+
+// Fail shows err in the notebook and on stderr, and exits with status 1.
+func (b *Book) Fail(err error) {
+	msg := err.Error()
+	b.Config.Out.html(`<div style="border-left:4px solid #d62728;padding:4px 8px;background:#fdecea;font-family:monospace;white-space:pre-wrap">` +
+		"error: " + html.EscapeString(msg) + `</div>`)
+	fmt.Fprintln(stderr, "error:", msg)
+	exit(1)
+}

@@ -1,0 +1,41 @@
+package notebook
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/gocmt/cmt/lib/pipeline"
+)
+
+// Summary shows the run's results as a table: the noise floor, the teacher, and for each post-training run its
+// metrics right after initialisation (step 0) and at its last step.
+func (b *Book) Summary(r *pipeline.Run) {
+	s := r.Summary
+	rows := [][]string{{"data vs fresh data (noise floor)", "", e(s.NoiseFloor.Energy), "", e(s.NoiseFloor.Energy), precRecall(s.NoiseFloor)}}
+	for _, p := range s.Posttrain {
+		rows = append(rows, []string{fmt.Sprintf("%s from the %s init", strings.ToUpper(p.Method), p.Init), e(p.Start.One.Energy), e(p.Energy1),
+			e(p.Start.Two.Energy), e(p.Energy2), precRecall(p.Final.One)})
+	}
+	b.Table(fmt.Sprintf("Energy distance² to the data (lower is better; %d samples), seed %d", r.P.EvalSamples, s.Seed),
+		[]string{"model", "1 step, at init", "1 step, end", "2 steps, at init", "2 steps, end", "modes (1 step): precision / recall"}, rows)
+	if t := s.Teacher; t != nil {
+		b.Note(fmt.Sprintf("for reference, the teacher with %s, %d NFE: energy distance² %s, modes %s", t.Solver, t.NFE, e(t.Samples.Energy), precRecall(t.Samples)))
+	}
+}
+
+func precRecall(m pipeline.SampleMetrics) string {
+	if m.Precision == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.2f / %.2f", *m.Precision, *m.Recall)
+}
+
+// PostFigures writes the run's figures (pipeline.Run.Figures) and shows the 1- and 2-step energy curves of
+// post-training side by side, then the samples of every stage.
+func (b *Book) PostFigures(r *pipeline.Run) {
+	b.Must(r.Figures())
+	name := r.P.Name
+	b.Show(filepath.Join(r.O.Figures, name+"_energy_1step.png"), filepath.Join(r.O.Figures, name+"_energy_2step.png"))
+	b.Show(filepath.Join(r.O.Figures, name+"_samples.png"))
+}

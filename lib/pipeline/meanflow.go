@@ -1,0 +1,354 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/gocmt/cmt/lib/cmt"
+	"github.com/gocmt/cmt/lib/diffusion"
+	"github.com/gocmt/cmt/lib/flowmap"
+	"github.com/gocmt/cmt/lib/host"
+	"github.com/gocmt/cmt/lib/nets"
+	"github.com/gocmt/cmt/lib/runlog"
+	"github.com/gocmt/cmt/lib/solver"
+	"github.com/gocmt/cmt/lib/train"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// The flow-map pipeline (post.method meanflow or lmd), all on flow-matching time t ∈ [0, 1] with z_t = (1−t)x₀ + tε:
+//
+//	pre-training   flow matching, v_θ(z, t) (pre.objective = fm)
+//	trajectories   the teacher's ODE from z₁ = ε: one Euler step to t = 80/81, DPM-Solver++ on the EDM log-SNR
+//	               grid (mid.solver_steps), a last step to t = 0 (diffusion.FMTrajectory)
+//	CMT-MF         h_θ(x̂_{t_i}, t_i, t_j) → (x̂_{t_i} − x̂_{t_j})/(t_i − t_j), student = the teacher's weights with
+//	               the second time input switched off (nets.WidenTimes)
+//	post-training  MeanFlow (or LMD) from the CMT-MF student, the teacher (h = v: Ψ is one Euler step) or scratch
+//
+// Samplers: Ψ on the grids [1, 0] (1 step), [1, eval.t_mid, 0] (2 steps) and [1, .75, .5, .25, 0] (4 steps, figure
+// and table), from the evaluator's fixed noise z at t = 1.
+
+// flowMap is the two-time model: Ψ(x, t, s) = x − (t − s)·F(x, t, t − s) with the preset's MLP.
+func (r *Run) flowMap() flowmap.AverageVelocity {
+	m := r.Model
+	m.Times = 2
+	return flowmap.AverageVelocity{Net: m}
+}
+
+func (r *Run) psiFwd(net *model.Scope, x, t, s *Node) *Node {
+	return flowmap.Psi(r.flowMap(), net, x, t, s)
+}
+
+// fmTeacher is the flow-matching objective of the teacher (one time input).
+func (r *Run) fmTeacher() diffusion.FMLoss {
+	return diffusion.FMLoss{Net: r.Model, PMean: r.P.PMean, PStd: r.P.PStd}
+}
+
+// pretrainFM is stage 1 with pre.objective = fm: the teacher v_θ(z, t) by conditional flow matching.
+func (r *Run) pretrainFM(ctx context.Context) error {
+	p := r.P
+	loss := r.fmTeacher()
+	st, err := r.stage("pretrain", loss.Velocity, train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA,
+		CheckpointEvery: max(p.PreSteps/4, 1)})
+	if err != nil {
+		return err
+	}
+	if _, err := st.Prepare(nil); err != nil {
+		return err
+	}
+	dim := r.Data.Dim()
+	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node { return loss.Loss(train.NetScope(root), in[0]) },
+		func(step int) []*tensors.Tensor {
+			return []*tensors.Tensor{host.Tensor(r.Data.Sample(r.rngFor(streamPre, uint64(step)), p.PreBatch), p.PreBatch, dim)}
+		})
+	r.Teacher = st
+	return err
+}
+
+// solveOn runs the configured solver on an EDM grid.
+func (r *Run) solveOn(d solver.Denoiser, xT, grid []float64) (*solver.Trajectory, error) {
+	dim := r.Data.Dim()
+	switch r.P.Solver {
+	case "euler":
+		return solver.Euler(d, xT, dim, grid), nil
+	case "heun":
+		return solver.Heun(d, xT, dim, grid), nil
+	default:
+		return solver.DPMSolverPP(d, xT, dim, grid, int(r.P.Solver[3]-'0'), true)
+	}
+}
+
+// TeacherTrajectoriesFM solves the flow-matching teacher's ODE from mid.trajectories draws of z₁ = ε (t = 1) to
+// t = 0 and scores the clean ends. r.Traj then holds flow-matching times and states.
+func (r *Run) TeacherTrajectoriesFM() error {
+	p, dim := r.P, r.Data.Dim()
+	eps := normal(r.rngFor(streamXT, 0), p.Trajectories*dim)
+	grid := append(solver.LogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps), 0)
+	var err error
+	if r.Traj, err = diffusion.FMTrajectory(r.Teacher.EMAFunc(), eps, dim, grid, r.solveOn); err != nil {
+		return err
+	}
+	n := min(p.EvalSamples, p.Trajectories) * dim
+	m, err := r.Eval.Score(r.Traj.End()[:n])
+	if err != nil {
+		return err
+	}
+	r.Summary.Teacher = &TeacherReport{Samples: m, NFE: r.Traj.NFE, Solver: p.Solver}
+	return r.Log.Write(map[string]any{"stage": "teacher", "energy": m.Energy, "sw2": m.SW2, "fd": m.FD, "nfe": r.Traj.NFE})
+}
+
+// initFromTeacher copies the teacher's EMA weights into a two-time stage (second time input off) and its EMA.
+func initFromTeacher(teacher, st *train.Stage) error {
+	if err := nets.WidenTimes(teacher.Store, "/ema/net", st.Store, "/net"); err != nil {
+		return fmt.Errorf("%s: initialising from the teacher: %w", st.Name, err)
+	}
+	return train.CopyWeights(st.Store, "/net", st.Store, "/ema/net")
+}
+
+// shiftedLogSNRGrid is the log-SNR grid of LogSNRGrid(tMax, tMin, steps) with its interior points moved by a
+// fraction u ∈ [0, 1) of a step towards tMin: [tMax, tMax·ρ^((k+u)/steps) for k = 0..steps−1, tMin] with
+// ρ = tMin/tMax. u = 0 is LogSNRGrid itself; u > 0 has one step more.
+func shiftedLogSNRGrid(tMax, tMin float64, steps int, u float64) []float64 {
+	if u == 0 {
+		return solver.LogSNRGrid(tMax, tMin, steps)
+	}
+	g := []float64{tMax}
+	for k := 0; k < steps; k++ {
+		g = append(g, tMax*math.Pow(tMin/tMax, (float64(k)+u)/float64(steps)))
+	}
+	return append(g, tMin)
+}
+
+// pairPool solves the CMT-MF pair pool: the mid.trajectories noise draws of TeacherTrajectoriesFM split into
+// mid.grid_shifts groups, group g solved on the log-SNR grid shifted by g/G of a step (group 0 on the paper's
+// grid). With one group it is r.Traj itself.
+func (r *Run) pairPool() ([]*solver.Trajectory, error) {
+	p, dim := r.P, r.Data.Dim()
+	G := max(p.MFGrids, 1)
+	if G == 1 {
+		return []*solver.Trajectory{r.Traj}, nil
+	}
+	eps := normal(r.rngFor(streamXT, 0), p.Trajectories*dim)
+	var groups []*solver.Trajectory
+	for g := 0; g < G; g++ {
+		lo, hi := g*p.Trajectories/G, (g+1)*p.Trajectories/G
+		grid := append(shiftedLogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps, float64(g)/float64(G)), 0)
+		tr, err := diffusion.FMTrajectory(r.Teacher.EMAFunc(), eps[lo*dim:hi*dim], dim, grid, r.solveOn)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, tr)
+	}
+	return groups, nil
+}
+
+// MidtrainMF is stage 2 for a general flow map: CMT-MF on the teacher's trajectories, student initialised from
+// the teacher.
+func (r *Run) MidtrainMF(ctx context.Context) error {
+	p := r.P
+	groups, err := r.pairPool()
+	if err != nil {
+		return err
+	}
+	pairs, err := cmt.NewMFPairs(cmt.PairScheme(p.MFPairs), groups...)
+	if err != nil {
+		return err
+	}
+	if pairs.DiagFrac = p.MFDiag; p.MFDiag > 0 {
+		v := r.Teacher.EMAFunc()
+		for _, tr := range groups {
+			vel := make([][]float64, len(tr.Times))
+			for k := 0; k+1 < len(tr.Times); k++ {
+				vel[k] = v(tr.States[k], tr.Dim, tr.Times[k])
+			}
+			pairs.Vel = append(pairs.Vel, vel)
+		}
+	}
+	fm := r.flowMap()
+	st, err := r.stage("midtrain_mf", fm.Velocity, train.Config{Steps: p.MidSteps, LR: p.MidLR, LinearDecay: true,
+		EMA: p.MidEMA, CheckpointEvery: max(p.MidSteps/4, 1)})
+	if err != nil {
+		return err
+	}
+	resumed, err := st.Prepare(nil)
+	if err != nil {
+		return err
+	}
+	if !resumed {
+		if err := initFromTeacher(r.Teacher, st); err != nil {
+			return err
+		}
+	}
+	loss := cmt.LossMF{Map: fm, Space: cmt.Space(p.MFSpace)}
+	var batchErr error
+	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node {
+		return loss.Of(train.NetScope(root), in[0], in[1], in[2], in[3])
+	}, func(step int) []*tensors.Tensor {
+		x, t, s, y, err := pairs.Batch(r.rngFor(streamMid, uint64(step)), p.MidBatch)
+		if err != nil {
+			batchErr = err
+		}
+		return []*tensors.Tensor{x, t, s, y}
+	})
+	r.Mid = st
+	if batchErr != nil {
+		return batchErr
+	}
+	return err
+}
+
+// mfObjective builds the post-training objective of the preset (MeanFlow or LMD).
+func (r *Run) mfObjective() train.Objective {
+	p := r.P
+	times := flowmap.TimeSampler{PMeanT: p.MFTMean, PStdT: p.MFTStd, PMeanR: p.MFRMean, PStdR: p.MFRStd,
+		Ratio: p.MFRatio, Order: flowmap.TimeOrder(p.MFOrder)}
+	fm := r.flowMap()
+	if p.PostMethod == "lmd" {
+		l := flowmap.LMD{Map: fm, Teacher: flowmap.Velocity(r.fmTeacher().Velocity), Times: times, P: p.MFP, C: p.MFC,
+			JVP: flowmap.JVPMode(p.MFJVP), FDEps: p.MFFDEps}
+		return func(root *model.Scope, in []*Node) *Node {
+			return l.Loss(train.NetScope(root), root.At("teacher").At("net"), in[0])
+		}
+	}
+	l := flowmap.MeanFlow{Map: fm, Times: times, P: p.MFP, C: p.MFC, JVP: flowmap.JVPMode(p.MFJVP), FDEps: p.MFFDEps}
+	return func(root *model.Scope, in []*Node) *Node { return l.Loss(train.NetScope(root), in[0]) }
+}
+
+// evalMap scores the 1-step and 2-step samples of a flow map from the evaluator's fixed noise at t = 1.
+func (r *Run) evalMap(m flowmap.HostMap) (one, two SampleMetrics, err error) {
+	dim := r.Data.Dim()
+	x1, err := flowmap.MapSample(m, r.Eval.Z, dim, []float64{1, 0})
+	if err != nil {
+		return
+	}
+	x2, err := flowmap.MapSample(m, r.Eval.Z, dim, []float64{1, r.P.TMid, 0})
+	if err != nil {
+		return
+	}
+	if one, err = r.Eval.Score(x1); err != nil {
+		return
+	}
+	two, err = r.Eval.Score(x2)
+	return
+}
+
+// PosttrainMF is stage 3 of the flow-map pipeline from one initialisation: "cmt" (the CMT-MF student),
+// "diffusion" (the flow-matching teacher, h = v) or "scratch".
+func (r *Run) PosttrainMF(ctx context.Context, init string) error {
+	p := r.P
+	method := p.PostMethod
+	fm := r.flowMap()
+	st, err := r.stage("post_"+method+"_"+init, fm.Velocity, train.Config{Steps: p.PostSteps, LR: p.PostLR,
+		LinearDecay: p.PostSchedule == "linear", Beta2: p.PostBeta2, EMA: p.PostEMA, CheckpointEvery: p.EvalEvery})
+	if err != nil {
+		return err
+	}
+	resumed, err := st.Prepare(nil)
+	if err != nil {
+		return err
+	}
+	if !resumed {
+		switch init {
+		case "cmt":
+			err = train.CopyWeights(r.Mid.Store, "/ema/net", st.Store, "/net")
+			if err == nil {
+				err = train.CopyWeights(st.Store, "/net", st.Store, "/ema/net")
+			}
+		case "diffusion":
+			err = initFromTeacher(r.Teacher, st)
+		}
+		if err == nil && method == "lmd" {
+			err = train.CopyWeights(r.Teacher.Store, "/ema/net", st.Store, "/teacher/net")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	var curve []CurvePoint
+	if st.Extra != nil {
+		if err := json.Unmarshal(st.Extra, &curve); err != nil {
+			return fmt.Errorf("%s: curve in checkpoint: %w", st.Name, err)
+		}
+	}
+	psi := flowmap.HostMap(st.EMAFunc2(r.psiFwd))
+	st.OnCheckpoint = func(step int) (any, error) {
+		m1, m2, err := r.evalMap(psi)
+		if err != nil {
+			return nil, err
+		}
+		curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
+		_ = r.Log.Write(map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
+			"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD})
+		return curve, nil
+	}
+	dim := r.Data.Dim()
+	err = st.Run(ctx, r.mfObjective(), func(step int) []*tensors.Tensor {
+		return []*tensors.Tensor{host.Tensor(r.Data.Sample(r.rngFor(streamPost, uint64(step)), p.PostBatch), p.PostBatch, dim)}
+	})
+	r.Post[init] = st
+	if err != nil {
+		return err
+	}
+	last := curve[len(curve)-1]
+	row := PostRow{Init: init, Method: method, Steps: st.Step, Energy1: last.One.Energy, Energy2: last.Two.Energy,
+		SW21: last.One.SW2, FD1: last.One.FD, FD2: last.Two.FD, Start: curve[0], Final: last}
+	for _, c := range curve {
+		row.Curve = append(row.Curve, [4]float64{float64(c.Step), c.One.Energy, c.Two.Energy, c.One.FD})
+	}
+	r.Summary.Posttrain = append(r.Summary.Posttrain, row)
+	return nil
+}
+
+// fewStep samples a flow map with 1, 2 and 4 steps from the evaluator's fixed noise.
+func (r *Run) fewStep(m flowmap.HostMap) (samples [3][]float64, err error) {
+	for i, grid := range [][]float64{{1, 0}, {1, r.P.TMid, 0}, flowmap.UniformGrid(1, 0, 4)} {
+		if samples[i], err = flowmap.MapSample(m, r.Eval.Z, r.Data.Dim(), grid); err != nil {
+			return samples, err
+		}
+	}
+	return samples, nil
+}
+
+// allFlowMap runs the flow-map pipeline, writes its figures and summary.json, and prints its table.
+func (r *Run) allFlowMap(ctx context.Context) error {
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"pre-training (flow matching)", func() error { return r.Pretrain(ctx) }},
+		{"teacher trajectories", r.TeacherTrajectoriesFM},
+		{"CMT-MF mid-training", func() error { return r.MidtrainMF(ctx) }},
+	}
+	inits, _ := r.P.InitList()
+	for _, init := range inits {
+		steps = append(steps, struct {
+			name string
+			fn   func() error
+		}{r.P.PostMethod + " post-training from " + init, func() error { return r.PosttrainMF(ctx, init) }})
+	}
+	for _, s := range steps {
+		t0 := time.Now()
+		if err := s.fn(); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		r.Summary.StageSeconds = append(r.Summary.StageSeconds, StageTime{Stage: s.name, Seconds: time.Since(t0).Seconds()})
+	}
+	rows, err := r.fewStepRows(inits)
+	if err != nil {
+		return err
+	}
+	if err := r.figuresFlowMap(rows); err != nil {
+		return fmt.Errorf("figures: %w", err)
+	}
+	r.Summary.WallSeconds = time.Since(r.start).Seconds()
+	if err := runlog.WriteJSONAtomic(filepath.Join(r.O.Out, "summary.json"), r.Summary); err != nil {
+		return err
+	}
+	fmt.Fprint(r.out(), r.tableFlowMap(rows))
+	return r.Log.Close()
+}

@@ -1,0 +1,165 @@
+package pipeline
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/gocmt/cmt/lib/flowmap"
+	"github.com/gocmt/cmt/lib/plots"
+)
+
+// fewStepRow is one flow map's 1-, 2- and 4-step samples (from the evaluator's fixed noise) and their metrics.
+type fewStepRow struct {
+	Name    string
+	Short   string // figure label
+	Init    string // "" for the CMT-MF student itself
+	Steps   int
+	Samples [3][]float64
+	Metrics [3]SampleMetrics
+}
+
+var fewStepCounts = [3]int{1, 2, 4}
+
+// fewStepRows samples the CMT-MF student and every post-trained map with 1, 2 and 4 steps, scores them and logs
+// the numbers to metrics.jsonl.
+func (r *Run) fewStepRows(inits []string) ([]fewStepRow, error) {
+	type entry struct {
+		name, short, init string
+		steps             int
+		m                 flowmap.HostMap
+	}
+	var ms []entry
+	if r.Mid != nil {
+		ms = append(ms, entry{"CMT-MF (mid-training)", "CMT-MF", "", r.Mid.Step, r.Mid.EMAFunc2(r.psiFwd)})
+	}
+	for _, init := range inits {
+		if st := r.Post[init]; st != nil {
+			ms = append(ms, entry{r.P.PostMethod + " from " + init, methodLabel(r.P.PostMethod) + " from " + init, init, st.Step, st.EMAFunc2(r.psiFwd)})
+		}
+	}
+	var rows []fewStepRow
+	for _, m := range ms {
+		row := fewStepRow{Name: m.name, Short: m.short, Init: m.init, Steps: m.steps}
+		var err error
+		if row.Samples, err = r.fewStep(m.m); err != nil {
+			return nil, err
+		}
+		rec := map[string]any{"stage": "fewstep", "model": m.name, "steps": m.steps}
+		for i, x := range row.Samples {
+			if row.Metrics[i], err = r.Eval.Score(x); err != nil {
+				return nil, err
+			}
+			rec[fmt.Sprintf("energy_%dstep", fewStepCounts[i])] = row.Metrics[i].Energy
+		}
+		if err := r.Log.Write(rec); err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// figuresFlowMap writes the flow-map run's PNGs: samples per stage, 1/2/4-step samples per model, teacher
+// trajectories, and the 1- and 2-step energy distance vs post-training step.
+func (r *Run) figuresFlowMap(rows []fewStepRow) error {
+	p, dim := r.P, r.Data.Dim()
+	if dim != 2 {
+		return nil
+	}
+	n := min(p.EvalSamples, 3000) * dim
+	cut := func(x []float64) []float64 { return x[:min(n, len(x))] }
+	panels := []plots.Panel{{Title: "data (" + p.Data + ")", Points: cut(r.Eval.Ref)}}
+	if r.Traj != nil {
+		panels = append(panels, plots.Panel{Title: fmt.Sprintf("FM teacher, %s, %d NFE", p.Solver, r.Traj.NFE), Points: cut(r.Traj.End())})
+	}
+	for _, row := range rows {
+		panels = append(panels, plots.Panel{Title: fmt.Sprintf("%s (%d steps), 1-step", row.Short, row.Steps), Points: cut(row.Samples[0])})
+	}
+	if err := plots.Scatter(filepath.Join(r.O.Figures, p.Name+"_samples.png"), panels, 3, 2); err != nil {
+		return err
+	}
+	panels = panels[:0]
+	for _, row := range rows {
+		for i, x := range row.Samples {
+			panels = append(panels, plots.Panel{Title: fmt.Sprintf("%s, %d-step: energy %.1e", row.Short, fewStepCounts[i], row.Metrics[i].Energy),
+				Points: cut(x), Color: plots.Palette[i]})
+		}
+	}
+	if len(panels) > 0 {
+		if err := plots.Scatter(filepath.Join(r.O.Figures, p.Name+"_fewstep.png"), panels, 3, 2); err != nil {
+			return err
+		}
+	}
+	if r.Traj != nil {
+		var paths [][]float64
+		for i := 0; i < 48; i++ {
+			var path []float64
+			for _, s := range r.Traj.States {
+				path = append(path, s[i*dim], s[i*dim+1])
+			}
+			paths = append(paths, path)
+		}
+		if err := plots.Trajectories(filepath.Join(r.O.Figures, p.Name+"_trajectories.png"),
+			fmt.Sprintf("FM teacher ODE paths, t = 1 → 0 (%s, %d NFE)", p.Solver, r.Traj.NFE), cut(r.Eval.Ref), paths, 3); err != nil {
+			return err
+		}
+	}
+	var e1, e2 []plots.Series
+	for _, row := range r.Summary.Posttrain {
+		s1, s2 := plots.Series{Name: row.Init + " init"}, plots.Series{Name: row.Init + " init"}
+		for _, c := range row.Curve {
+			s1.X, s1.Y = append(s1.X, c[0]), append(s1.Y, c[1])
+			s2.X, s2.Y = append(s2.X, c[0]), append(s2.Y, c[2])
+		}
+		e1, e2 = append(e1, s1), append(e2, s2)
+	}
+	if len(e1) == 0 {
+		return nil
+	}
+	floor := r.Summary.NoiseFloor.Energy
+	for _, s := range []*[]plots.Series{&e1, &e2} {
+		x := (*s)[0].X
+		*s = append(*s, plots.Series{Name: "noise floor (data vs data)", X: []float64{x[0], x[len(x)-1]}, Y: []float64{floor, floor}})
+	}
+	what := methodLabel(p.PostMethod)
+	if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_1step.png"), "1-step energy distance during "+what+" post-training",
+		"post-training step", "energy distance² (log)", e1, true); err != nil {
+		return err
+	}
+	return plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"),
+		fmt.Sprintf("2-step (t_mid = %g) energy distance during %s post-training", p.TMid, what),
+		"post-training step", "energy distance² (log)", e2, true)
+}
+
+// tableFlowMap renders the flow-map run's summary as text.
+func (r *Run) tableFlowMap(rows []fewStepRow) string {
+	s := r.Summary
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n== %s (backend %s, seed %d, %.0f s) ==\n", s.Preset, s.Backend, s.Seed, s.WallSeconds)
+	fmt.Fprintf(&b, "noise floor (data vs fresh data): energy %.2e  sw2 %.3f  fd %.2e\n", s.NoiseFloor.Energy, s.NoiseFloor.SW2, s.NoiseFloor.FD)
+	if t := s.Teacher; t != nil {
+		fmt.Fprintf(&b, "flow-matching teacher (%s, %d NFE): energy %.2e  sw2 %.3f  fd %.2e%s\n", t.Solver, t.NFE, t.Samples.Energy,
+			t.Samples.SW2, t.Samples.FD, pr(t.Samples))
+	}
+	start := map[string]PostRow{}
+	for _, row := range s.Posttrain {
+		start[row.Init] = row
+	}
+	fmt.Fprintf(&b, "%-24s %5s | %-21s | %-21s | %-8s | %s\n", "model", "steps", "energy 1-step", "energy 2-step", "4-step", "sw2 1-step, modes 1-step")
+	for _, row := range rows {
+		e1, e2 := fmt.Sprintf("%.2e", row.Metrics[0].Energy), fmt.Sprintf("%.2e", row.Metrics[1].Energy)
+		if pt, ok := start[row.Init]; ok {
+			e1 = fmt.Sprintf("%.2e → %.2e", pt.Start.One.Energy, row.Metrics[0].Energy)
+			e2 = fmt.Sprintf("%.2e → %.2e", pt.Start.Two.Energy, row.Metrics[1].Energy)
+		}
+		fmt.Fprintf(&b, "%-24s %5d | %-21s | %-21s | %.2e | %.3f%s\n", row.Name, row.Steps, e1, e2, row.Metrics[2].Energy,
+			row.Metrics[0].SW2, pr(row.Metrics[0]))
+	}
+	return b.String()
+}
+
+// methodLabel names a post-training method in figures.
+func methodLabel(method string) string {
+	return map[string]string{"meanflow": "MeanFlow", "lmd": "LMD"}[method]
+}
