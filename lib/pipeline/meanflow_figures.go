@@ -82,7 +82,7 @@ func (r *Run) figuresFlowMap(rows []fewStepRow) error {
 	panels = panels[:0]
 	for _, row := range rows {
 		for i, x := range row.Samples {
-			panels = append(panels, plots.Panel{Title: fmt.Sprintf("%s, %d-step: energy %.1e", row.Short, fewStepCounts[i], row.Metrics[i].Energy),
+			panels = append(panels, plots.Panel{Title: fmt.Sprintf("%s, %d-step (ED %.1e)", row.Short, fewStepCounts[i], row.Metrics[i].Energy),
 				Points: cut(x), Color: plots.Palette[i]})
 		}
 	}
