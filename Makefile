@@ -20,12 +20,18 @@ test: vet
 
 vet:
 	go vet ./...
-	@test -z "$$(gofmt -l lib experiments)" || (echo "gofmt would change:"; gofmt -l lib experiments; exit 1)
+	@test -z "$$(gofmt -l lib experiments notebooks)" || (echo "gofmt would change:"; gofmt -l lib experiments notebooks; exit 1)
 
 ## seeds: the default preset on seeds 1 and 2 (checks the ordering CMT < diffusion < scratch on both)
 seeds:
 	go run ./experiments/cmt -preset $(PRESET) -seed 1 -out runs/$(PRESET)-seed1 -figures runs/$(PRESET)-seed1/figures
 	go run ./experiments/cmt -preset $(PRESET) -seed 2 -out runs/$(PRESET)-seed2 -figures runs/$(PRESET)-seed2/figures
+
+## notebooks: install what the GoNB notebooks need (Jupyter, GoNB v0.11.5, goimports, gopls, the kernel), then
+## start Jupyter on notebooks/ (notebooks/setup.sh --headless installs only)
+.PHONY: notebooks
+notebooks:
+	notebooks/setup.sh
 
 ## bias: gradient bias of ECT/ECD/CMT against the exact flow-map oracle, per initialisation (≈ 4 min on 2 cores,
 ## reruns reuse the trained checkpoints; QUICK=1 for the ≈ 1 min version): runs/bias/summary.json, figures/bias_*.png

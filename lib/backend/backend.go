@@ -37,6 +37,7 @@ func New(w io.Writer) (compute.Backend, error) {
 	if _, ok := os.LookupEnv("GOMLX_NO_AUTO_INSTALL"); !ok {
 		_ = os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
 	}
+	reserveHeapHeadroom()
 	config := Config()
 	how := "default; set " + EnvVar + " to change"
 	if config != Default || strings.TrimSpace(os.Getenv(EnvVar)) != "" {

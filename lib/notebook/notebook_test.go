@@ -113,7 +113,8 @@ func TestFailShowsAndExits(t *testing.T) {
 // The watcher is the in-place progress bar and live loss plot: each stage gets one block, redrawn at most every
 // redrawEvery (so a fast loop does not flood the notebook) and always at the end, where the plot becomes the
 // stage's loss-curve figure, written to the figure directory. A sweep's arms share one block, each from a fresh
-// plot under its own caption.
+// plot under its own caption, and the sweep's summary replaces that block even when its last arm drew nothing
+// (resumed from a checkpoint).
 func TestWatcherDrawsInPlace(t *testing.T) {
 	rec := newRecorder()
 	b := &Book{Config: Config{Name: "nb", Out: rec.output()}, FigDir: t.TempDir()}
@@ -154,14 +155,16 @@ func TestWatcherDrawsInPlace(t *testing.T) {
 	w.Progress("midtrain", progress.Status{Done: 1, Total: 2, Finished: true})
 	w.arm("sweep-x", "arm 2: ")
 	w.Progress("midtrain", progress.Status{Done: 0, Total: 2, Finished: true})
+	w.arm("sweep-x", "arm 3: ") // resumed: draws nothing
+	w.replace("sweep-x", "summary")
 	w.arm("", "")
-	if len(rec.order) != 3 {
+	if len(rec.order) != 3 || len(rec.blocks) != 0 {
 		t.Fatalf("sweep arms should share one new block, got %d blocks", len(rec.order))
 	}
 	arms := rec.updates[rec.order[2]]
 	if !strings.Contains(arms[0], "arm 1: CMT mid-training") || !strings.Contains(arms[1], "arm 2: CMT mid-training") ||
-		!strings.Contains(arms[1], "waiting for the first steps") {
-		t.Fatalf("arm blocks: %.200s | %.200s", arms[0], arms[1])
+		!strings.Contains(arms[1], "waiting for the first steps") || arms[len(arms)-1] != "summary" {
+		t.Fatalf("arm blocks: %.200s | %.200s | last %.200s", arms[0], arms[1], arms[len(arms)-1])
 	}
 }
 

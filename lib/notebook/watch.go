@@ -33,6 +33,7 @@ type block struct {
 	steps  []int
 	loss   []float64
 	drawn  time.Time
+	shown  bool   // the block exists in the notebook (drawn by this stage or an earlier arm sharing it)
 	figure string // the final loss-curve PNG, once written
 }
 
@@ -61,14 +62,14 @@ func (w *watcher) block(stage string) *block {
 func (w *watcher) arm(key, caption string) {
 	w.key, w.caption = key, caption
 	if old := w.blocks[key]; key != "" && old != nil {
-		w.blocks[key] = &block{id: old.id}
+		w.blocks[key] = &block{id: old.id, shown: old.shown}
 	}
 }
 
 // replace shows h in place of the block key (e.g. a sweep's live block once the sweep is done), or as a new
 // block if that one was never drawn.
 func (w *watcher) replace(key, h string) {
-	if bl := w.blocks[key]; bl != nil && !bl.drawn.IsZero() {
+	if bl := w.blocks[key]; bl != nil && bl.shown {
 		w.b.Out.update(bl.id, h)
 		return
 	}
@@ -87,7 +88,7 @@ func (w *watcher) Progress(stage string, s progress.Status) {
 	if !s.Finished && w.now().Sub(bl.drawn) < redrawEvery {
 		return
 	}
-	bl.drawn = w.now()
+	bl.drawn, bl.shown = w.now(), true
 	plot := lossSVG(bl.steps, bl.loss, s.Total, 400, 160)
 	if s.Finished && len(bl.loss) > 1 && w.key == "" {
 		// The stage's loss curve as a figure: the PNG file, shown in place of the live plot.

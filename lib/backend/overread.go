@@ -1,0 +1,20 @@
+package backend
+
+import (
+	"runtime"
+	"sync"
+)
+
+// reserveHeapHeadroom works around an out-of-bounds read in Go 1.27's simd/archsimd: LoadFloat32x16Part (and its
+// siblings) load all 16 lanes and mask afterwards, so the tail of every vectorised loop reads up to 60 bytes past the
+// end of its slice. GoMLX's pure-Go backend uses these loads for the tails of elementwise and broadcast ops
+// (compute v0.1.14 binaryops_simd.go, reduce_simd.go), e.g. adding a bias to a [N, 2] tensor. The read faults
+// (SIGSEGV, "fatal error: fault") only when the buffer ends exactly where the mapped heap ends; it was seen in 2 of
+// ~9 runs of a sweep-heavy notebook. Allocating, then dropping, a large block once makes the runtime map heap far
+// beyond the working set, so buffers of a program of this size are followed by mapped (if unused) memory. The
+// pages are never written, so they cost address space, not memory. A mitigation, not a fix: the fix belongs
+// upstream (a masked load that suppresses faults).
+var reserveHeapHeadroom = sync.OnceFunc(func() {
+	ballast := make([]byte, 1<<30)
+	runtime.KeepAlive(ballast)
+})
