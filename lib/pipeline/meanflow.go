@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
-	"time"
 
 	"github.com/gocmt/cmt/lib/cmt"
 	"github.com/gocmt/cmt/lib/diffusion"
 	"github.com/gocmt/cmt/lib/flowmap"
 	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/nets"
-	"github.com/gocmt/cmt/lib/runlog"
 	"github.com/gocmt/cmt/lib/solver"
 	"github.com/gocmt/cmt/lib/train"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -316,27 +313,17 @@ func (r *Run) fewStep(m flowmap.HostMap) (samples [3][]float64, err error) {
 
 // allFlowMap runs the flow-map pipeline, writes its figures and summary.json, and prints its table.
 func (r *Run) allFlowMap(ctx context.Context) error {
-	steps := []struct {
-		name string
-		fn   func() error
-	}{
+	steps := []stageStep{
 		{"pre-training (flow matching)", func() error { return r.Pretrain(ctx) }},
 		{"teacher trajectories", r.TeacherTrajectoriesFM},
 		{"CMT-MF mid-training", func() error { return r.MidtrainMF(ctx) }},
 	}
 	inits, _ := r.P.InitList()
 	for _, init := range inits {
-		steps = append(steps, struct {
-			name string
-			fn   func() error
-		}{r.P.PostMethod + " post-training from " + init, func() error { return r.PosttrainMF(ctx, init) }})
+		steps = append(steps, stageStep{r.P.PostMethod + " post-training from " + init, func() error { return r.PosttrainMF(ctx, init) }})
 	}
-	for _, s := range steps {
-		t0 := time.Now()
-		if err := s.fn(); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		r.Summary.StageSeconds = append(r.Summary.StageSeconds, StageTime{Stage: s.name, Seconds: time.Since(t0).Seconds()})
+	if err := r.runStages(steps); err != nil {
+		return err
 	}
 	rows, err := r.fewStepRows(inits)
 	if err != nil {
@@ -345,10 +332,5 @@ func (r *Run) allFlowMap(ctx context.Context) error {
 	if err := r.figuresFlowMap(rows); err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
-	r.Summary.WallSeconds = time.Since(r.start).Seconds()
-	if err := runlog.WriteJSONAtomic(filepath.Join(r.O.Out, "summary.json"), r.Summary); err != nil {
-		return err
-	}
-	fmt.Fprint(r.out(), r.tableFlowMap(rows))
-	return r.Log.Close()
+	return r.finish(r.tableFlowMap(rows))
 }

@@ -349,21 +349,32 @@ func (r *Run) All(ctx context.Context) error {
 	if r.P.FlowMap() {
 		return r.allFlowMap(ctx) // MeanFlow / LMD on flow-matching time (meanflow.go)
 	}
-	steps := []struct {
-		name string
-		fn   func() error
-	}{
+	steps := []stageStep{
 		{"pre-training", func() error { return r.Pretrain(ctx) }},
 		{"teacher trajectories", r.TeacherTrajectories},
 		{"CMT mid-training", func() error { return r.Midtrain(ctx) }},
 	}
 	inits, _ := r.P.InitList()
 	for _, init := range inits {
-		steps = append(steps, struct {
-			name string
-			fn   func() error
-		}{"post-training from " + init, func() error { return r.Posttrain(ctx, init) }})
+		steps = append(steps, stageStep{"post-training from " + init, func() error { return r.Posttrain(ctx, init) }})
 	}
+	if err := r.runStages(steps); err != nil {
+		return err
+	}
+	if err := r.Figures(); err != nil {
+		return fmt.Errorf("figures: %w", err)
+	}
+	return r.finish(r.Summary.Table())
+}
+
+// stageStep is one named step of a pipeline run.
+type stageStep struct {
+	name string
+	fn   func() error
+}
+
+// runStages runs the steps in order, recording each one's wall time in the summary.
+func (r *Run) runStages(steps []stageStep) error {
 	for _, s := range steps {
 		t0 := time.Now()
 		if err := s.fn(); err != nil {
@@ -371,14 +382,16 @@ func (r *Run) All(ctx context.Context) error {
 		}
 		r.Summary.StageSeconds = append(r.Summary.StageSeconds, StageTime{Stage: s.name, Seconds: time.Since(t0).Seconds()})
 	}
-	if err := r.Figures(); err != nil {
-		return fmt.Errorf("figures: %w", err)
-	}
+	return nil
+}
+
+// finish writes summary.json, prints the run's table and closes the metrics log.
+func (r *Run) finish(table string) error {
 	r.Summary.WallSeconds = time.Since(r.start).Seconds()
 	if err := runlog.WriteJSONAtomic(filepath.Join(r.O.Out, "summary.json"), r.Summary); err != nil {
 		return err
 	}
-	fmt.Fprint(r.out(), r.Summary.Table())
+	fmt.Fprint(r.out(), table)
 	return r.Log.Close()
 }
 
