@@ -53,6 +53,9 @@ func (w *watcher) block(stage string) *block {
 	}
 	if bl.label == "" {
 		bl.label = w.caption + stageLabel(stage)
+		if stage == "pretrain" && w.b.P.PreObjective == "fm" {
+			bl.label = w.caption + "pre-training (flow-matching teacher)"
+		}
 	}
 	return bl
 }
@@ -140,6 +143,8 @@ func stageLabel(stage string) string {
 		return "pre-training (EDM teacher)"
 	case stage == "midtrain":
 		return "CMT mid-training"
+	case stage == "midtrain_mf":
+		return "CMT-MF mid-training"
 	case strings.HasPrefix(stage, "post_"):
 		method, init, _ := strings.Cut(strings.TrimPrefix(stage, "post_"), "_")
 		return strings.ToUpper(method) + " post-training from the " + init + " init"
