@@ -59,7 +59,10 @@ func (b *Book) Bias(flags ...string) {
 		return
 	}
 	b.Must(os.WriteFile(stamp, []byte(want), 0o644))
-	b.Out.html(`<pre style="font-size:80%;line-height:1.25;overflow-x:auto">` + html.EscapeString(strings.TrimSpace(report.String())) + `</pre>`)
+	// The full report is long (every Δt, every init, every term): folded, so the notebook reads as figures and a
+	// slope table, with the numbers one click away.
+	b.Out.html(`<details><summary>full text report of experiments/bias (every Δt, init and term)</summary>` +
+		`<pre style="font-size:80%;line-height:1.25;overflow-x:auto">` + html.EscapeString(strings.TrimSpace(report.String())) + `</pre></details>`)
 }
 
 // BiasFigures shows the four figures of the analysis Bias ran: the ECT bias against Δt per initialisation, the
