@@ -36,6 +36,12 @@ type Config struct {
 	EMA             float64 // EMA decay per step, in [0, 1)
 	CheckpointEvery int     // steps between checkpoints (and OnCheckpoint calls); 0 → only at the end
 	LogEvery        int     // steps between metrics.jsonl records; 0 → 100
+
+	// Devices > 1 trains data-parallel on that many devices of the backend (spmd.go): GoMLX AutoSharding over a
+	// 1-D mesh, each batch input split along axis 0 (the global batch must be divisible by Devices), the weights,
+	// optimizer state, EMA and RNG state replicated. It needs a multi-device backend (GOMLX_BACKEND=xla:cuda on a
+	// multi-GPU machine); the pure-Go backend has one device. 0 or 1: one device, the default path.
+	Devices int
 }
 
 // Forward is the model a stage trains, as a graph function of the network scope: x [batch, dim] and t [batch]
@@ -81,6 +87,7 @@ type Stage struct {
 	Extra json.RawMessage // the Extra of the checkpoint Prepare resumed from, if any
 
 	exec     *model.Exec
+	dp       *dataParallel // data-parallel configuration of exec (spmd.go); nil on the single-device path
 	evalFns  map[string]*model.Exec
 	evalStep int // Step at which evalFns were compiled
 }
@@ -235,7 +242,15 @@ func (s *Stage) Run(ctx context.Context, obj Objective, batch func(step int) []*
 			args = append(args, t)
 		}
 		args = append(args, tensors.FromScalar(frac))
-		outs, err := s.exec.Call(args...)
+		// --- data-parallel dispatch (spmd.go); the single-device call is unchanged ---
+		var outs []*tensors.Tensor
+		var err error
+		if s.dp != nil {
+			outs, err = s.dp.call(s.exec, in, frac)
+		} else {
+			outs, err = s.exec.Call(args...)
+		}
+		// --- end of data-parallel dispatch ---
 		if err != nil {
 			return fmt.Errorf("%s: step %d: %w", s.Name, s.Step, err)
 		}
@@ -338,6 +353,13 @@ func (s *Stage) buildExec(obj Objective) error {
 	})
 	if err != nil {
 		return fmt.Errorf("%s: compiling the training step: %w", s.Name, err)
+	}
+	// --- data-parallel set-up (spmd.go): only when Cfg.Devices is not 0 or 1, or ForceDataParallel was called ---
+	if s.Cfg.Devices > 1 || s.Cfg.Devices < 0 || s.dp != nil {
+		if err := s.setupDataParallel(); err != nil {
+			s.exec = nil
+			return err
+		}
 	}
 	return nil
 }
