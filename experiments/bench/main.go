@@ -8,10 +8,14 @@
 //
 //	W1  flow-matching training step, batch 1024, 8 Gaussians (radius 4, std 0.5) drawn on the host each step;
 //	    MLP concat(x, sin/cos emb₆₄(1000 t)) → 3×256 SiLU → 2 (149,250 parameters); Adam 1e-3     [steps/s]
+//	W3  flow-matching training step on 28×28×1 synthetic "blob" images (3 random anisotropic Gaussian strokes in
+//	    [−1, 1], a pool of 4096 drawn once, batch 64 sampled from it on the host each step); the peer trains a conv
+//	    U-Net (760,897 parameters), we train nets.DefaultDiT (a patch transformer: the pure-Go backend's
+//	    convolutions are ~100× slower than its matrix products); loss mean((v − (x₁ − x₀))²), Adam 1e-3.
+//	    -dit.patch, -dit.hidden, -dit.depth, -dit.heads override the DiT's config           [steps/s, and images/s]
 //	W4  50-step Euler sampling of that MLP, batch 10,000, inference only                          [samples/s]
 //
-// W2 (MeanFlow step) is a Go benchmark in lib/flowmap (BenchmarkMeanFlowStep*); W3 (image network step) comes
-// with the image backbones.
+// W2 (MeanFlow step) is a Go benchmark in lib/flowmap (BenchmarkMeanFlowStep*).
 package main
 
 import (
@@ -37,12 +41,17 @@ import (
 )
 
 var (
-	workload = flag.String("workload", "W1", "W1 | W4 | W4graph (all 50 Euler steps in one compiled graph)")
-	batch    = flag.Int("batch", 0, "batch (0: the workload's default, 1024 for W1, 10000 for W4)")
+	workload = flag.String("workload", "W1", "W1 | W3 | W4 | W4graph (all 50 Euler steps in one compiled graph)")
+	batch    = flag.Int("batch", 0, "batch (0: the workload's default, 1024 for W1, 64 for W3, 10000 for W4)")
 	warmup   = flag.Duration("warmup", 2*time.Second, "warm-up time (at least 3 steps)")
 	windows  = flag.Int("windows", 5, "timed windows")
 	window   = flag.Duration("window", 2*time.Second, "minimum length of a window (at least 2 steps)")
 	asJSON   = flag.Bool("json", false, "print one JSON line")
+
+	ditPatch  = flag.Int("dit.patch", 0, "W3: DiT patch size (0: nets.DefaultDiT's)")
+	ditHidden = flag.Int("dit.hidden", 0, "W3: DiT token width (0: default)")
+	ditDepth  = flag.Int("dit.depth", 0, "W3: DiT blocks (0: default)")
+	ditHeads  = flag.Int("dit.heads", 0, "W3: DiT attention heads (0: default)")
 )
 
 func main() {
@@ -53,15 +62,28 @@ func main() {
 	}
 	var step func()
 	unit, perStep := "steps/s", 1.0
+	extra := map[string]any{}
 	switch *workload {
 	case "W1":
 		step = w1(b, or(*batch, 1024))
+	case "W3":
+		n := or(*batch, 64)
+		d := w3Config()
+		var losses *[]float32
+		step, losses = w3(b, d, n)
+		defer func() { // after the timed windows: the loss went down (a working training step)
+			if l := *losses; len(l) > 0 {
+				fmt.Fprintf(os.Stderr, "W3: loss %.4f at the first step, %.4f at the last (%d steps)\n", l[0], l[len(l)-1], len(l))
+			}
+		}()
+		extra = map[string]any{"batch": n, "params": d.Params(), "fwd_macs_per_step": d.MACs() * n,
+			"flops_per_step_est": 6 * d.MACs() * n, "config": d}
 	case "W4", "W4graph":
 		n := or(*batch, 10000)
 		step = w4(b, n, 50, *workload == "W4graph")
 		unit, perStep = "samples/s", float64(n)
 	default:
-		fail(fmt.Errorf("unknown -workload %q: use W1, W4 or W4graph", *workload))
+		fail(fmt.Errorf("unknown -workload %q: use W1, W3, W4 or W4graph", *workload))
 	}
 	rates := timeWindows(step)
 	for i := range rates {
@@ -70,12 +92,21 @@ func main() {
 	med := median(rates)
 	out := map[string]any{"workload": *workload, "unit": unit, "median": med, "windows": rates, "backend": b.Name(),
 		"simd": backend.SIMD}
+	for k, v := range extra {
+		out[k] = v
+	}
+	if n, ok := extra["batch"].(int); ok {
+		out["images_per_s"] = med * float64(n)
+	}
 	if *asJSON {
 		j, _ := json.Marshal(out)
 		fmt.Println(string(j))
 		return
 	}
 	fmt.Printf("%s: median %.4g %s over %d windows %v\n", *workload, med, unit, len(rates), rates)
+	if ips, ok := out["images_per_s"]; ok {
+		fmt.Printf("%s: %.4g images/s; %v\n", *workload, ips, extra)
+	}
 }
 
 func or(v, d int) int {
@@ -200,6 +231,80 @@ func w4(b compute.Backend, n, nfe int, inGraph bool) func() {
 			x = exec.MustCall(x, host.Tensor(ts[i], n))[0]
 		}
 	}
+}
+
+// w3Config is nets.DefaultDiT(1, 28, 28, 1) with the -dit.* overrides.
+func w3Config() nets.DiT {
+	d := nets.DefaultDiT(1, 28, 28, 1)
+	d.Patch, d.Hidden = or(*ditPatch, d.Patch), or(*ditHidden, d.Hidden)
+	d.Depth, d.Heads = or(*ditDepth, d.Depth), or(*ditHeads, d.Heads)
+	if err := d.Validate(); err != nil {
+		fail(err)
+	}
+	return d
+}
+
+// blobImages draws n synthetic "digit-like" 28×28 images as the peer's make_images does: the pixel-wise maximum
+// of 3 anisotropic Gaussian strokes exp(−½((u/a)² + (v/b)²)), centre uniform in [7, 21]², angle uniform in [0, π),
+// a ∈ [2, 8), b ∈ [1, 2) pixels, (u, v) the pixel offset rotated by the angle; scaled to [−1, 1]. [n·784].
+func blobImages(rng *rand.Rand, n int) []float64 {
+	const side = 28
+	img := make([]float64, n*side*side)
+	for i := 0; i < n; i++ {
+		im := img[i*side*side : (i+1)*side*side]
+		for range 3 {
+			cx, cy := rng.Float64()*14+7, rng.Float64()*14+7
+			th := rng.Float64() * math.Pi
+			a, b := rng.Float64()*6+2, rng.Float64()+1
+			c, s := math.Cos(th), math.Sin(th)
+			for y := 0; y < side; y++ {
+				for x := 0; x < side; x++ {
+					dx, dy := float64(x)-cx, float64(y)-cy
+					u, v := dx*c+dy*s, -dx*s+dy*c
+					im[y*side+x] = max(im[y*side+x], math.Exp(-0.5*((u/a)*(u/a)+(v/b)*(v/b))))
+				}
+			}
+		}
+		for j := range im {
+			im[j] = 2*im[j] - 1
+		}
+	}
+	return img
+}
+
+// w3 is one flow-matching training step of the DiT d on blob images: x₁ a batch of n images from a pool of 4096
+// (host), x₀ ~ N(0, I) and t ~ U(0, 1) drawn in the graph, x_t = (1−t)x₀ + t x₁, loss = mean((v(x_t, t) − (x₁ − x₀))²)
+// over all pixels, Adam 1e-3. It also returns the losses of all steps run.
+func w3(b compute.Backend, d nets.DiT, n int) (func(), *[]float32) {
+	const pool, dim = 4096, 28 * 28
+	rng := rand.New(rand.NewPCG(1, 4))
+	data := blobImages(rng, pool)
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(1); err != nil {
+		fail(err)
+	}
+	opt := optimizer.Adam().LearningRate(1e-3).Done()
+	exec := model.MustNewExec(b, store, func(root *model.Scope, x1 *Node) *Node {
+		g := x1.Graph()
+		store.SetTraining(g, true)
+		x0 := root.RandomNormal(g, x1.Shape())
+		t := root.RandomUniform(g, shapes.Make(dtypes.Float32, n))
+		tc := ExpandAxes(t, -1) // [n, 1]
+		xt := Add(Mul(OneMinus(tc), x0), Mul(tc, x1))
+		loss := ReduceAllMean(Square(Sub(d.Apply(root.At("net"), xt, t), Sub(x1, x0))))
+		opt.UpdateGraph(root, g, loss)
+		return loss
+	})
+	batch := make([]float64, n*dim)
+	var losses []float32
+	return func() {
+		for i := 0; i < n; i++ {
+			k := rng.IntN(pool)
+			copy(batch[i*dim:(i+1)*dim], data[k*dim:(k+1)*dim])
+		}
+		out := exec.MustCall(host.Tensor(batch, n, dim))[0]
+		losses = append(losses, tensors.ToScalar[float32](out))
+	}, &losses
 }
 
 func fail(err error) {
