@@ -27,6 +27,7 @@ func main() {
 	set := flag.String("set", "", "overrides key=value,key2=value2 (keys as in preset.json)")
 	seed := flag.Int64("seed", 1, "random seed (same seed → same numbers on CPU)")
 	show := flag.Bool("show", false, "print the resolved preset and exit")
+	devices := flag.Int("devices", 0, "train data-parallel on this many devices (GPUs, with GOMLX_BACKEND=xla:cuda); same as -set train.devices=N")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fail(fmt.Errorf("unexpected arguments %q: use flags (-preset, -out, -set, -seed)", flag.Args()))
@@ -37,6 +38,11 @@ func main() {
 	}
 	if err := p.Set(*set); err != nil {
 		fail(err)
+	}
+	if *devices > 0 {
+		if err := p.Set(fmt.Sprintf("train.devices=%d", *devices)); err != nil {
+			fail(err)
+		}
 	}
 	if *show {
 		fmt.Println(p.JSON())

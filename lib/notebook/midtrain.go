@@ -58,7 +58,7 @@ func nearestTime(times []float64, want float64) int {
 // initialisation of post-training: with the same backbone, f = c_skip·x + c_out·F is then the teacher's posterior-
 // mean denoiser with the boundary condition f(x, t_min) = x.
 func (b *Book) TeacherAsConsistency(r *pipeline.Run) func(x []float64, dim int, t float64) []float64 {
-	fwd := func(net *model.Scope, x, t *Node) *Node { return r.Pre.Consistency(net, r.Model, x, t) }
+	fwd := func(net *model.Scope, x, t *Node) *Node { return r.Pre.Consistency(net, r.Net, x, t) }
 	st, err := train.NewStage(r.O.Backend, "teacher_as_f", "", r.Data.Dim(), fwd, train.Config{}, r.O.Seed)
 	b.Must(err)
 	_, err = st.Prepare(r.Teacher.Store)

@@ -6,13 +6,14 @@ import (
 	"github.com/gocmt/cmt/lib/metrics"
 )
 
-// SampleMetrics are the 2D sample-quality numbers of one sample set against the reference data.
+// SampleMetrics are the sample-quality numbers of one sample set against the reference data.
 type SampleMetrics struct {
 	Energy    float64  `json:"energy"`              // squared energy distance (primary 2D metric)
 	SW2       float64  `json:"sw2"`                 // sliced Wasserstein-2
 	FD        float64  `json:"fd"`                  // Fréchet distance (means and covariances only)
 	Precision *float64 `json:"precision,omitempty"` // fraction within 3σ of a mode (mixture data)
 	Recall    *float64 `json:"recall,omitempty"`    // fraction of modes hit (mixture data)
+	FID       *float64 `json:"fid,omitempty"`       // image data: FID (the only metric computed for images)
 }
 
 // Evaluator scores samples against a fixed reference set with fixed sampling noise.
@@ -23,12 +24,21 @@ type Evaluator struct {
 	SW2Proj int
 	Seed    uint64
 	GMM     *data.GMM // non-nil for mixture data (mode precision/recall)
+
+	// Image data: FID of samples [n·dim] against fixed reference statistics; when set, Score computes only it.
+	FID     func(x []float64) (float64, error)
+	FIDName string // what FID means here (features, reference set), for tables and figures
 }
 
 // Score computes the metrics of samples x [n·dim].
 func (e *Evaluator) Score(x []float64) (SampleMetrics, error) {
 	var m SampleMetrics
 	var err error
+	if e.FID != nil {
+		f, err := e.FID(x)
+		m.FID = &f
+		return m, err
+	}
 	if m.Energy, err = metrics.EnergyDistance(x, e.Ref, e.Dim); err != nil {
 		return m, err
 	}

@@ -11,6 +11,9 @@ import (
 
 // Figures writes the run's PNGs: samples per stage, teacher trajectories, and metrics vs post-training step.
 func (r *Run) Figures() error {
+	if r.P.Images() {
+		return r.figuresImages()
+	}
 	p, dim := r.P, r.Data.Dim()
 	if dim != 2 {
 		return nil

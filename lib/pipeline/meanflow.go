@@ -332,5 +332,5 @@ func (r *Run) allFlowMap(ctx context.Context) error {
 	if err := r.figuresFlowMap(rows); err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
-	return r.finish(r.tableFlowMap(rows))
+	return r.finish(func() string { return r.tableFlowMap(rows) })
 }

@@ -15,17 +15,25 @@ import (
 // Preset is the flat, documented set of hyperparameters of a run. Keys (the json names) can be overridden with
 // Set("key=value,key2=value2").
 type Preset struct {
-	Name string `json:"preset"`
-	Data string `json:"data"` // gmm8 | moons | checkerboard | spirals
+	Name    string `json:"preset"`
+	Data    string `json:"data"`               // gmm8 | moons | checkerboard | spirals | mnist | cifar10
+	DataDir string `json:"data.dir,omitempty"` // cifar10: the cifar-10-batches-bin directory ("" = $CMT_CIFAR10_DIR); mnist: "" = the GoMNIST module
 
 	// Time convention (EDM, x_t = x₀ + t·ε) and preconditioning.
 	SigmaData float64 `json:"sigma_data"` // σ_d
 	SigmaMin  float64 `json:"sigma_min"`  // t_min = σ_min
 	SigmaMax  float64 `json:"sigma_max"`  // T
 
-	// Backbone (MLP).
-	Hidden int `json:"hidden"`
-	Layers int `json:"layers"`
+	// Backbone: mlp (2D data; hidden, layers), dit (images on CPU: a transformer over patches) or unet (DDPM++,
+	// images on XLA/GPU, where convolutions compile well).
+	Net       string `json:"net,omitempty"` // "" = mlp
+	Hidden    int    `json:"hidden"`
+	Layers    int    `json:"layers"`
+	DiTPatch  int    `json:"dit.patch,omitempty"`
+	DiTHidden int    `json:"dit.hidden,omitempty"`
+	DiTDepth  int    `json:"dit.depth,omitempty"`
+	DiTHeads  int    `json:"dit.heads,omitempty"`
+	Devices   int    `json:"train.devices,omitempty"` // data-parallel devices per training step (0, 1 = one device)
 
 	// Stage 1: EDM pre-training of the teacher.
 	PreSteps int     `json:"pre.steps"`
@@ -88,6 +96,11 @@ type Preset struct {
 	EvalSamples int     `json:"eval.samples"` // samples per evaluation (≥ 5000)
 	TMid        float64 `json:"eval.t_mid"`   // 2-step sampler's intermediate time
 	SW2Proj     int     `json:"eval.sw2_proj"`
+	// Image data: FID replaces the 2D metrics. MNIST uses the LeNet features of lib/fid (weights committed);
+	// CIFAR-10 uses Inception-v3 with weights from eval.inception (see lib/fid) and the reference statistics cached
+	// in eval.fid_ref ("" = <run>/fid_ref.json), computed from the training set when missing.
+	Inception string `json:"eval.inception,omitempty"`
+	FIDRef    string `json:"eval.fid_ref,omitempty"`
 }
 
 // Presets are the named configurations.
@@ -193,7 +206,7 @@ func (p *Preset) Validate() error {
 			errs = append(errs, k+" must be > 0 (post.q > 1)")
 		}
 	}
-	ints := map[string]int{"hidden": p.Hidden, "layers": p.Layers, "pre.batch": p.PreBatch, "mid.batch": p.MidBatch,
+	ints := map[string]int{"pre.batch": p.PreBatch, "mid.batch": p.MidBatch,
 		"post.batch": p.PostBatch, "mid.solver_steps": p.SolverSteps, "mid.trajectories": p.Trajectories,
 		"eval.every": p.EvalEvery, "eval.samples": p.EvalSamples, "eval.sw2_proj": p.SW2Proj}
 	for k, x := range ints {
@@ -234,6 +247,7 @@ func (p *Preset) Validate() error {
 		errs = append(errs, fmt.Sprintf("post.ecd %q: use \"\" (ECT), euler or heun", p.ECD))
 	}
 	errs = append(errs, p.validateFlowMap()...)
+	errs = append(errs, p.validateNet()...)
 	if len(errs) > 0 {
 		sort.Strings(errs)
 		return fmt.Errorf("invalid preset: %s", strings.Join(errs, "; "))
@@ -261,4 +275,45 @@ func (p *Preset) InitList() ([]string, error) {
 func (p Preset) JSON() string {
 	b, _ := json.MarshalIndent(p, "", "  ")
 	return string(b)
+}
+
+// NetName is the backbone's name, "mlp" when unset.
+func (p *Preset) NetName() string {
+	if p.Net == "" {
+		return "mlp"
+	}
+	return p.Net
+}
+
+// Images reports whether the data are images (FID evaluation, image figures).
+func (p *Preset) Images() bool { return p.Data == "mnist" || p.Data == "cifar10" }
+
+// validateNet checks the backbone's keys.
+func (p *Preset) validateNet() []string {
+	var errs []string
+	need := map[string]int{}
+	switch p.NetName() {
+	case "mlp":
+		need = map[string]int{"hidden": p.Hidden, "layers": p.Layers}
+	case "dit":
+		need = map[string]int{"dit.patch": p.DiTPatch, "dit.hidden": p.DiTHidden, "dit.depth": p.DiTDepth, "dit.heads": p.DiTHeads}
+	case "unet":
+	default:
+		errs = append(errs, fmt.Sprintf("net %q: use mlp, dit or unet", p.Net))
+	}
+	for k, x := range need {
+		if x <= 0 {
+			errs = append(errs, k+" must be > 0")
+		}
+	}
+	if p.NetName() != "mlp" && !p.Images() {
+		errs = append(errs, fmt.Sprintf("net %s needs image data (data=mnist or cifar10)", p.NetName()))
+	}
+	if p.Images() && p.FlowMap() {
+		errs = append(errs, "post.method meanflow/lmd runs on 2D data only; use post.method=ect with image data")
+	}
+	if p.Devices < 0 {
+		errs = append(errs, "train.devices must be ≥ 0")
+	}
+	return errs
 }

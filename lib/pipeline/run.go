@@ -44,7 +44,8 @@ type Run struct {
 	Data    data.Dataset
 	GMM     *data.GMM
 	Eval    *Evaluator
-	Model   nets.MLP
+	Model   nets.MLP      // the MLP settings (2D presets; MeanFlow widens it to two times)
+	Net     nets.Backbone // the backbone every EDM/CMT/ECT stage uses: Model, a DiT or a U-Net
 	Pre     nets.EDM
 	Log     *runlog.Log
 	Teacher *train.Stage
@@ -53,6 +54,14 @@ type Run struct {
 	Post    map[string]*train.Stage
 	Summary Summary
 	start   time.Time
+}
+
+// hostFn wraps a stage's host evaluator: image networks see at most evalRows images per call.
+func (r *Run) hostFn(f func(x []float64, dim int, t float64) []float64) func(x []float64, dim int, t float64) []float64 {
+	if r.P.Images() {
+		return chunked(f)
+	}
+	return f
 }
 
 // rngFor is a deterministic stream for a purpose and a step: resumed runs see the same data.
@@ -102,7 +111,7 @@ func New(p Preset, o Options) (*Run, error) {
 			return nil, err
 		}
 	}
-	ds, err := data.ByName(p.Data)
+	ds, err := loadData(p)
 	if err != nil {
 		return nil, err
 	}
@@ -111,11 +120,21 @@ func New(p Preset, o Options) (*Run, error) {
 	dim := ds.Dim()
 	r.Model = nets.DefaultMLP(dim, 1)
 	r.Model.Hidden, r.Model.Layers = p.Hidden, p.Layers
+	if r.Net, err = r.backbone(1); err != nil {
+		return nil, err
+	}
 	r.Pre = nets.EDM{SigmaData: p.SigmaData, SigmaMin: p.SigmaMin}
 	n := p.EvalSamples
-	r.Eval = &Evaluator{Ref: ds.Sample(r.rngFor(streamRef, 0), n), Dim: dim, SW2Proj: p.SW2Proj, Seed: uint64(o.Seed), GMM: r.GMM}
 	noise := r.rngFor(streamNoise, 0)
-	r.Eval.Z, r.Eval.Z2 = normal(noise, n*dim), normal(noise, n*dim)
+	z, z2 := normal(noise, n*dim), normal(noise, n*dim)
+	if p.Images() {
+		if r.Eval, err = r.imageEvaluator(); err != nil {
+			return nil, err
+		}
+	} else {
+		r.Eval = &Evaluator{Ref: ds.Sample(r.rngFor(streamRef, 0), n), Dim: dim, SW2Proj: p.SW2Proj, Seed: uint64(o.Seed), GMM: r.GMM}
+	}
+	r.Eval.Z, r.Eval.Z2 = z, z2
 	if r.Log, err = runlog.Open(filepath.Join(o.Out, "metrics.jsonl")); err != nil {
 		return nil, err
 	}
@@ -126,11 +145,12 @@ func New(p Preset, o Options) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Summary = Summary{Preset: p.Name, Backend: o.Backend.Name(), Seed: o.Seed, NoiseFloor: floor, Resolved: p}
+	r.Summary = Summary{Preset: p.Name, Backend: o.Backend.Name(), Seed: o.Seed, NoiseFloor: floor, Resolved: p, FIDName: r.Eval.FIDName}
 	return r, nil
 }
 
 func (r *Run) stage(name string, fwd train.Forward, cfg train.Config) (*train.Stage, error) {
+	cfg.Devices = r.P.Devices
 	st, err := train.NewStage(r.O.Backend, name, filepath.Join(r.O.Out, "ckpt"), r.Data.Dim(), fwd, cfg, r.O.Seed)
 	if err != nil {
 		return nil, err
@@ -141,10 +161,10 @@ func (r *Run) stage(name string, fwd train.Forward, cfg train.Config) (*train.St
 }
 
 func (r *Run) denoiserFwd(net *model.Scope, x, t *Node) *Node {
-	return r.Pre.Denoiser(net, r.Model, x, t)
+	return r.Pre.Denoiser(net, r.Net, x, t)
 }
 func (r *Run) consistencyFwd(net *model.Scope, x, t *Node) *Node {
-	return r.Pre.Consistency(net, r.Model, x, t)
+	return r.Pre.Consistency(net, r.Net, x, t)
 }
 
 // Pretrain is stage 1: the EDM teacher.
@@ -161,7 +181,7 @@ func (r *Run) Pretrain(ctx context.Context) error {
 	if _, err := st.Prepare(nil); err != nil {
 		return err
 	}
-	loss := diffusion.EDMLoss{Pre: r.Pre, Net: r.Model, PMean: p.PMean, PStd: p.PStd}
+	loss := diffusion.EDMLoss{Pre: r.Pre, Net: r.Net, PMean: p.PMean, PStd: p.PStd}
 	dim := r.Data.Dim()
 	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node { return loss.Loss(train.NetScope(root), in[0]) },
 		func(step int) []*tensors.Tensor {
@@ -193,7 +213,7 @@ func (r *Run) TeacherTrajectories() error {
 		xT[i] *= p.SigmaMax
 	}
 	var err error
-	if r.Traj, err = r.solve(solver.DenoiserFunc(r.Teacher.EMAFunc()), xT); err != nil {
+	if r.Traj, err = r.solve(solver.DenoiserFunc(r.hostFn(r.Teacher.EMAFunc())), xT); err != nil {
 		return err
 	}
 	end := r.Traj.End()
@@ -205,6 +225,9 @@ func (r *Run) TeacherTrajectories() error {
 	r.Summary.Teacher = &TeacherReport{Samples: m, NFE: r.Traj.NFE, Solver: p.Solver}
 	if r.GMM != nil {
 		r.Summary.Teacher.Denoising = r.denoisingCheck()
+	}
+	if m.FID != nil {
+		return r.Log.Write(map[string]any{"stage": "teacher", "fid": *m.FID, "samples": n / dim})
 	}
 	return r.Log.Write(map[string]any{"stage": "teacher", "energy": m.Energy, "sw2": m.SW2, "fd": m.FD})
 }
@@ -259,7 +282,7 @@ func (r *Run) Midtrain(ctx context.Context) error {
 	if _, err := st.Prepare(r.Teacher.Store); err != nil {
 		return err
 	}
-	loss := cmt.Loss{Pre: r.Pre, Net: r.Model, Distance: dist, HuberC: p.MidHuberC}
+	loss := cmt.Loss{Pre: r.Pre, Net: r.Net, Distance: dist, HuberC: p.MidHuberC}
 	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node { return loss.Of(train.NetScope(root), in[0], in[1], in[2]) },
 		func(step int) []*tensors.Tensor {
 			x, t, y := pairs.Batch(r.rngFor(streamMid, uint64(step)), p.MidBatch)
@@ -297,10 +320,10 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 	if err != nil {
 		return err
 	}
-	loss := flowmap.ECT{Pre: r.Pre, Net: r.Model, PMean: p.ECTPMean, PStd: p.ECTPStd, Q: p.Q, K: 8, B: 1,
+	loss := flowmap.ECT{Pre: r.Pre, Net: r.Net, PMean: p.ECTPMean, PStd: p.ECTPStd, Q: p.Q, K: 8, B: 1,
 		DoubleEvery: p.DoubleEvery, Distance: dist, HuberC: p.PostHuberC}
 	if p.ECD != "" {
-		loss.Teacher, loss.TeacherPre, loss.Heun = r.Model, r.Pre, p.ECD == "heun"
+		loss.Teacher, loss.TeacherPre, loss.Heun = r.Net, r.Pre, p.ECD == "heun"
 		if !resumed {
 			if err := train.CopyWeights(r.Teacher.Store, "/ema/net", st.Store, "/teacher/net"); err != nil {
 				return err
@@ -313,15 +336,19 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 			return fmt.Errorf("%s: curve in checkpoint: %w", st.Name, err)
 		}
 	}
-	f := st.EMAFunc()
+	f := r.hostFn(st.EMAFunc())
 	st.OnCheckpoint = func(step int) (any, error) {
 		_, _, m1, m2, err := r.Eval.FewStep(f, p.SigmaMax, p.TMid)
 		if err != nil {
 			return nil, err
 		}
 		curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
-		_ = r.Log.Write(map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
-			"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD})
+		rec := map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
+			"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD}
+		if m1.FID != nil {
+			rec = map[string]any{"stage": st.Name, "step": step, "eval": true, "fid_1step": *m1.FID, "fid_2step": *m2.FID}
+		}
+		_ = r.Log.Write(rec)
 		return curve, nil
 	}
 	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node {
@@ -337,8 +364,13 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 	last := curve[len(curve)-1]
 	row := PostRow{Init: init, Method: method, Steps: st.Step, Energy1: last.One.Energy, Energy2: last.Two.Energy,
 		SW21: last.One.SW2, FD1: last.One.FD, FD2: last.Two.FD, Start: curve[0], Final: last}
+	row.FID1, row.FID2 = last.One.FID, last.Two.FID
 	for _, c := range curve {
-		row.Curve = append(row.Curve, [4]float64{float64(c.Step), c.One.Energy, c.Two.Energy, c.One.FD})
+		v1, v2 := c.One.Energy, c.Two.Energy
+		if c.One.FID != nil {
+			v1, v2 = *c.One.FID, *c.Two.FID
+		}
+		row.Curve = append(row.Curve, [4]float64{float64(c.Step), v1, v2, c.One.FD})
 	}
 	r.Summary.Posttrain = append(r.Summary.Posttrain, row)
 	return nil
@@ -364,7 +396,7 @@ func (r *Run) All(ctx context.Context) error {
 	if err := r.Figures(); err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
-	return r.finish(r.Summary.Table())
+	return r.finish(r.Summary.Table)
 }
 
 // stageStep is one named step of a pipeline run.
@@ -386,17 +418,20 @@ func (r *Run) runStages(steps []stageStep) error {
 }
 
 // finish writes summary.json, prints the run's table and closes the metrics log.
-func (r *Run) finish(table string) error {
+func (r *Run) finish(table func() string) error {
 	r.Summary.WallSeconds = time.Since(r.start).Seconds()
 	if err := runlog.WriteJSONAtomic(filepath.Join(r.O.Out, "summary.json"), r.Summary); err != nil {
 		return err
 	}
-	fmt.Fprint(r.out(), table)
+	fmt.Fprint(r.out(), table())
 	return r.Log.Close()
 }
 
 // Table renders the summary as text.
 func (s Summary) Table() string {
+	if s.NoiseFloor.FID != nil {
+		return s.tableImages()
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n== %s (backend %s, seed %d, %.0f s) ==\n", s.Preset, s.Backend, s.Seed, s.WallSeconds)
 	fmt.Fprintf(&b, "noise floor (data vs fresh data): energy %.2e  sw2 %.3f  fd %.2e\n", s.NoiseFloor.Energy, s.NoiseFloor.SW2, s.NoiseFloor.FD)

@@ -11,6 +11,7 @@ type Summary struct {
 	Teacher      *TeacherReport `json:"teacher"`
 	Posttrain    []PostRow      `json:"posttrain"`
 	Resolved     Preset         `json:"resolved_preset"`
+	FIDName      string         `json:"fid_metric,omitempty"` // image data: which FID (features, reference set)
 }
 
 // StageTime is the wall time of one stage.
@@ -46,7 +47,9 @@ type PostRow struct {
 	SW21    float64      `json:"sw2_1step"`
 	FD1     float64      `json:"fd_1step"`
 	FD2     float64      `json:"fd_2step"`
-	Curve   [][4]float64 `json:"curve"` // [step, energy_1step, energy_2step, fd_1step]
+	FID1    *float64     `json:"fid_1step,omitempty"` // image data: FID of 1-step samples at the end
+	FID2    *float64     `json:"fid_2step,omitempty"`
+	Curve   [][4]float64 `json:"curve"` // [step, energy_1step, energy_2step, fd_1step]; image data: [step, fid_1step, fid_2step, 0]
 	Start   CurvePoint   `json:"start"` // right after initialisation (step 0)
 	Final   CurvePoint   `json:"final"`
 }
