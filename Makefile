@@ -14,6 +14,12 @@ ARGS ?=
 run:
 	go run ./experiments/cmt -preset $(PRESET) -seed $(SEED) $(ARGS)
 
+## mnist: the MNIST preset end to end on the CPU (DiT, pre-training → CMT → ECT from 3 inits, MNIST-FID; ≈ 50 min
+## on 2 cores): runs/mnist-quick/summary.json, figures/mnist-quick_*.png
+.PHONY: mnist
+mnist:
+	go run ./experiments/cmt -preset mnist-quick -seed $(SEED) $(ARGS)
+
 ## test: every test (unit, integration, crash-resume)
 test: vet
 	go test -count=1 -timeout 20m ./...

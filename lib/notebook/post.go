@@ -12,6 +12,10 @@ import (
 // metrics right after initialisation (step 0) and at its last step.
 func (b *Book) Summary(r *pipeline.Run) {
 	s := r.Summary
+	if r.P.Images() {
+		b.summaryImages(r)
+		return
+	}
 	rows := [][]string{{"data vs fresh data (noise floor)", "", e(s.NoiseFloor.Energy), "", e(s.NoiseFloor.Energy), precRecall(s.NoiseFloor)}}
 	for _, p := range s.Posttrain {
 		rows = append(rows, []string{fmt.Sprintf("%s from the %s init", strings.ToUpper(p.Method), p.Init), e(p.Start.One.Energy), e(p.Energy1),
@@ -31,11 +35,37 @@ func precRecall(m pipeline.SampleMetrics) string {
 	return fmt.Sprintf("%.2f / %.2f", *m.Precision, *m.Recall)
 }
 
-// PostFigures writes the run's figures (pipeline.Run.Figures) and shows the 1- and 2-step energy curves of
-// post-training side by side, then the samples of every stage.
+// PostFigures writes the run's figures (pipeline.Run.Figures) and shows the 1- and 2-step energy curves (FID for
+// image data) of post-training side by side, then the samples of every stage.
 func (b *Book) PostFigures(r *pipeline.Run) {
 	b.Must(r.Figures())
 	name := r.P.Name
+	if r.P.Images() {
+		b.Show(filepath.Join(r.O.Figures, name+"_fid_1step.png"), filepath.Join(r.O.Figures, name+"_fid_2step.png"))
+		b.Show(filepath.Join(r.O.Figures, name+"_samples.png"))
+		return
+	}
 	b.Show(filepath.Join(r.O.Figures, name+"_energy_1step.png"), filepath.Join(r.O.Figures, name+"_energy_2step.png"))
 	b.Show(filepath.Join(r.O.Figures, name+"_samples.png"))
+}
+
+// summaryImages is Summary for image data: FID at initialisation and at the end, 1 and 2 steps.
+func (b *Book) summaryImages(r *pipeline.Run) {
+	s := r.Summary
+	f := func(x *float64) string {
+		if x == nil {
+			return ""
+		}
+		return fmt.Sprintf("%.2f", *x)
+	}
+	rows := [][]string{{"training data", "", f(s.NoiseFloor.FID), "", ""}}
+	if t := s.Teacher; t != nil {
+		rows = append(rows, []string{fmt.Sprintf("teacher, %s %d NFE", t.Solver, t.NFE), "", f(t.Samples.FID), "", ""})
+	}
+	for _, p := range s.Posttrain {
+		rows = append(rows, []string{fmt.Sprintf("%s from the %s init (%d steps)", strings.ToUpper(p.Method), p.Init, p.Steps),
+			f(p.Start.One.FID), f(p.FID1), f(p.Start.Two.FID), f(p.FID2)})
+	}
+	b.Table(s.FIDName+fmt.Sprintf(", seed %d (lower is better)", s.Seed),
+		[]string{"model", "1 step, at init", "1 step, end", "2 steps, at init", "2 steps, end"}, rows)
 }

@@ -54,16 +54,7 @@ func (r *Run) Figures() error {
 			return err
 		}
 	}
-	var e1, e2 []plots.Series
-	for _, row := range r.Summary.Posttrain {
-		var s1, s2 plots.Series
-		s1.Name, s2.Name = row.Init+" init", row.Init+" init"
-		for _, c := range row.Curve {
-			s1.X, s1.Y = append(s1.X, c[0]), append(s1.Y, c[1])
-			s2.X, s2.Y = append(s2.X, c[0]), append(s2.Y, c[2])
-		}
-		e1, e2 = append(e1, s1), append(e2, s2)
-	}
+	e1, e2 := postCurves(r.Summary.Posttrain)
 	if len(e1) > 0 {
 		floor := r.Summary.NoiseFloor.Energy
 		for _, s := range []*[]plots.Series{&e1, &e2} {
@@ -81,4 +72,18 @@ func (r *Run) Figures() error {
 		}
 	}
 	return nil
+}
+
+// postCurves are the post-training curves of every init: 1-step and 2-step metric (energy, or FID for images) vs
+// step, one series per init.
+func postCurves(rows []PostRow) (one, two []plots.Series) {
+	for _, row := range rows {
+		a, b := plots.Series{Name: row.Init + " init"}, plots.Series{Name: row.Init + " init"}
+		for _, c := range row.Curve {
+			a.X, a.Y = append(a.X, c[0]), append(a.Y, c[1])
+			b.X, b.Y = append(b.X, c[0]), append(b.Y, c[2])
+		}
+		one, two = append(one, a), append(two, b)
+	}
+	return one, two
 }

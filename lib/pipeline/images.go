@@ -73,8 +73,8 @@ func (r *Run) imageEvaluator() (*Evaluator, error) {
 		if err != nil {
 			return nil, err
 		}
-		ev.FIDName = "MNIST-FID (LeNet features, vs the 10k test images)"
-		ev.FID = func(x []float64) (float64, error) { return net.FID(x, ref) }
+		ev.FIDName = fmt.Sprintf("MNIST-FID (LeNet fc1 features; %d samples, clipped to [-1, 1], vs the 10k test images)", p.EvalSamples)
+		ev.FID = func(x []float64) (float64, error) { return net.FID(clip(x), ref) }
 	case "cifar10":
 		if p.Inception == "" {
 			return nil, fmt.Errorf("cifar10 needs the FID Inception-v3 weights: convert pytorch-fid's pt_inception-2015-12-05 weights with experiments/fid/convert_inception.py and pass -set eval.inception=/path/to/inception.safetensors")
@@ -169,15 +169,7 @@ func (r *Run) figuresImages() error {
 	if err := plots.ImageGrid(filepath.Join(r.O.Figures, p.Name+"_samples.png"), p.Name+" samples (same noise in every row)", rows, c, h, w, gridCols); err != nil {
 		return err
 	}
-	var s1, s2 []plots.Series
-	for _, row := range r.Summary.Posttrain {
-		a, b := plots.Series{Name: row.Init + " init"}, plots.Series{Name: row.Init + " init"}
-		for _, cv := range row.Curve {
-			a.X, a.Y = append(a.X, cv[0]), append(a.Y, cv[1])
-			b.X, b.Y = append(b.X, cv[0]), append(b.Y, cv[2])
-		}
-		s1, s2 = append(s1, a), append(s2, b)
-	}
+	s1, s2 := postCurves(r.Summary.Posttrain)
 	if len(s1) == 0 || r.Summary.NoiseFloor.FID == nil {
 		return nil
 	}
@@ -220,4 +212,13 @@ func val(x *float64) float64 {
 		return math.NaN()
 	}
 	return *x
+}
+
+// clip returns x with every value clipped to [-1, 1], as saving samples as 8-bit images would.
+func clip(x []float64) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = math.Max(-1, math.Min(1, v))
+	}
+	return out
 }

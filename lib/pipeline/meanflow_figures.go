@@ -105,15 +105,7 @@ func (r *Run) figuresFlowMap(rows []fewStepRow) error {
 			return err
 		}
 	}
-	var e1, e2 []plots.Series
-	for _, row := range r.Summary.Posttrain {
-		s1, s2 := plots.Series{Name: row.Init + " init"}, plots.Series{Name: row.Init + " init"}
-		for _, c := range row.Curve {
-			s1.X, s1.Y = append(s1.X, c[0]), append(s1.Y, c[1])
-			s2.X, s2.Y = append(s2.X, c[0]), append(s2.Y, c[2])
-		}
-		e1, e2 = append(e1, s1), append(e2, s2)
-	}
+	e1, e2 := postCurves(r.Summary.Posttrain)
 	if len(e1) == 0 {
 		return nil
 	}

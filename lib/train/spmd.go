@@ -56,7 +56,7 @@ func (d *dataParallel) batchSpec(rank int) (*distributed.ShardingSpec, error) {
 	return b.Done()
 }
 
-// shard splits the host batch inputs into per-device shards along axis 0 and replicates frac; it returns the
+// shard splits the host batch inputs into per-device shards along axis 0 and replicates scalar inputs and frac; it returns the
 // distributed tensors (in the order batch inputs…, frac) and the input sharding specs of the step.
 func (d *dataParallel) shard(in []*tensors.Tensor, frac float32) (args []any, specs []*distributed.ShardingSpec, err error) {
 	args = make([]any, 0, len(in)+1)
@@ -64,7 +64,13 @@ func (d *dataParallel) shard(in []*tensors.Tensor, frac float32) (args []any, sp
 	for i, t := range in {
 		sh := t.Shape()
 		if sh.Rank() == 0 {
-			return nil, nil, fmt.Errorf("data-parallel training: batch input #%d is a scalar (%s); every batch input needs the batch on axis 0", i, sh)
+			// A scalar input (e.g. ECT's step counter) is the same on every device: replicate it, like frac.
+			dt, err := dtensor.ShardTensor(d.replicated, t)
+			if err != nil {
+				return nil, nil, fmt.Errorf("data-parallel training: replicating scalar input #%d: %w", i, err)
+			}
+			args, specs = append(args, dt), append(specs, d.replicated)
+			continue
 		}
 		if b := sh.Dimensions[0]; b%d.n != 0 {
 			return nil, nil, fmt.Errorf("data-parallel training: the global batch (axis 0 of batch input #%d, shape %s) is %d, not divisible by Devices = %d: use a batch size that is a multiple of %d",

@@ -175,8 +175,8 @@ func TestDataParallelMeshAndSpecs(t *testing.T) {
 	}
 }
 
-// A global batch not divisible by the device count, a scalar batch input and a device count < 1 are refused with
-// messages naming the numbers involved.
+// A global batch not divisible by the device count and a device count < 1 are refused with messages naming the
+// numbers involved; a scalar input is replicated.
 func TestDataParallelValidation(t *testing.T) {
 	d, err := newDataParallel(4)
 	if err != nil {
@@ -187,9 +187,10 @@ func TestDataParallelValidation(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "is 6, not divisible by Devices = 4") {
 		t.Errorf("batch of 6 on 4 devices: got %v, want a 'not divisible' error naming 6 and 4", err)
 	}
-	_, _, err = d.shard([]*tensors.Tensor{tensors.FromScalar(float32(1))}, 0)
-	if err == nil || !strings.Contains(err.Error(), "scalar") {
-		t.Errorf("scalar batch input: got %v, want an error", err)
+	// A scalar input (ECT passes its step) is replicated, with the replicated spec, like frac.
+	args, specs, err := d.shard([]*tensors.Tensor{tensors.FromScalar(float32(7))}, 0.5)
+	if err != nil || len(args) != 2 || specs[0] != d.replicated || specs[1] != d.replicated {
+		t.Errorf("scalar batch input: got %d args, specs %v, err %v; want 2 replicated inputs", len(args), specs, err)
 	}
 	if _, err := newDataParallel(0); err == nil {
 		t.Error("newDataParallel(0) gave no error")
