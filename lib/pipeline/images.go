@@ -166,7 +166,7 @@ func (r *Run) figuresImages() error {
 				plots.ImageRow{Title: fmt.Sprintf("ECT from %s init, %d steps: 2 steps", init, st.Step), Images: flowmap.TwoStep(f, z, z2, dim, p.SigmaMax, p.TMid)})
 		}
 	}
-	if err := plots.ImageGrid(filepath.Join(r.O.Figures, p.Name+"_samples.png"), p.Name+" samples (same noise in every row)", rows, c, h, w, gridCols); err != nil {
+	if err := plots.ImageGrid(filepath.Join(r.O.Figures, p.Name+"_samples.png"), p.Name+" samples (the same noise in every row from CMT on)", rows, c, h, w, gridCols); err != nil {
 		return err
 	}
 	s1, s2 := postCurves(r.Summary.Posttrain)
@@ -176,6 +176,10 @@ func (r *Run) figuresImages() error {
 	floor := *r.Summary.NoiseFloor.FID
 	for i, s := range [][]plots.Series{s1, s2} {
 		x := s[0].X
+		if t := r.Summary.Teacher; t != nil && t.Samples.FID != nil {
+			f := *t.Samples.FID
+			s = append(s, plots.Series{Name: fmt.Sprintf("teacher, %d NFE", t.NFE), X: []float64{x[0], x[len(x)-1]}, Y: []float64{f, f}})
+		}
 		s = append(s, plots.Series{Name: "training data", X: []float64{x[0], x[len(x)-1]}, Y: []float64{floor, floor}})
 		steps := []string{"1-step", "2-step"}[i]
 		if err := plots.Curves(filepath.Join(r.O.Figures, fmt.Sprintf("%s_fid_%dstep.png", p.Name, i+1)),

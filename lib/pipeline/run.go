@@ -396,7 +396,7 @@ func (r *Run) All(ctx context.Context) error {
 	if err := r.Figures(); err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
-	return r.finish(r.Summary.Table)
+	return r.finish(func() string { return r.Summary.Table() })
 }
 
 // stageStep is one named step of a pipeline run.
