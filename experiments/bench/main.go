@@ -157,24 +157,7 @@ func eightGaussians(rng *rand.Rand, n int) []float64 {
 // w1 is one flow-matching training step: x_t = (1−t)x₀ + t x₁, loss = mean ‖v(x_t, t) − (x₁ − x₀)‖², with
 // x₀ and t drawn in the graph and the data x₁ on the host.
 func w1(b compute.Backend, n int) func() {
-	net := nets.PeerMLP(2, 1)
-	store := model.NewStore()
-	if err := store.SetRNGStateFromSeed(1); err != nil {
-		fail(err)
-	}
-	opt := optimizer.Adam().LearningRate(1e-3).Done()
-	exec := model.MustNewExec(b, store, func(root *model.Scope, x1 *Node) *Node {
-		g := x1.Graph()
-		store.SetTraining(g, true)
-		x0 := root.RandomNormal(g, x1.Shape())
-		t := root.RandomUniform(g, x1.Shape().Clone())
-		t = Slice(t, AxisRange(), AxisElem(0)) // [n, 1]
-		xt := Add(Mul(OneMinus(t), x0), Mul(t, x1))
-		v := net.Apply(root.At("net"), xt, Reshape(t, n))
-		loss := ReduceAllMean(ReduceSum(Square(Sub(v, Sub(x1, x0))), -1))
-		opt.UpdateGraph(root, g, loss)
-		return loss
-	})
+	exec := fmStep(b, nets.PeerMLP(2, 1), n, false)
 	rng := rand.New(rand.NewPCG(1, 2))
 	return func() {
 		out := exec.MustCall(host.Tensor(eightGaussians(rng, n), n, 2))[0]
@@ -279,22 +262,7 @@ func w3(b compute.Backend, d nets.DiT, n int) (func(), *[]float32) {
 	const pool, dim = 4096, 28 * 28
 	rng := rand.New(rand.NewPCG(1, 4))
 	data := blobImages(rng, pool)
-	store := model.NewStore()
-	if err := store.SetRNGStateFromSeed(1); err != nil {
-		fail(err)
-	}
-	opt := optimizer.Adam().LearningRate(1e-3).Done()
-	exec := model.MustNewExec(b, store, func(root *model.Scope, x1 *Node) *Node {
-		g := x1.Graph()
-		store.SetTraining(g, true)
-		x0 := root.RandomNormal(g, x1.Shape())
-		t := root.RandomUniform(g, shapes.Make(dtypes.Float32, n))
-		tc := ExpandAxes(t, -1) // [n, 1]
-		xt := Add(Mul(OneMinus(tc), x0), Mul(tc, x1))
-		loss := ReduceAllMean(Square(Sub(d.Apply(root.At("net"), xt, t), Sub(x1, x0))))
-		opt.UpdateGraph(root, g, loss)
-		return loss
-	})
+	exec := fmStep(b, d, n, true)
 	batch := make([]float64, n*dim)
 	var losses []float32
 	return func() {
@@ -305,6 +273,32 @@ func w3(b compute.Backend, d nets.DiT, n int) (func(), *[]float32) {
 		out := exec.MustCall(host.Tensor(batch, n, dim))[0]
 		losses = append(losses, tensors.ToScalar[float32](out))
 	}, &losses
+}
+
+// fmStep compiles one flow-matching training step of net (Adam 1e-3) on host data x₁ [n, dim]: x₀ ~ N(0, I) and
+// t ~ U(0, 1) drawn in the graph, x_t = (1−t)x₀ + t x₁, loss = ‖v(x_t, t) − (x₁ − x₀)‖² averaged over the batch
+// (W1's peer: summed over the data dimensions) or over every entry (meanAll, W3's peer).
+func fmStep(b compute.Backend, net nets.Backbone, n int, meanAll bool) *model.Exec {
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(1); err != nil {
+		fail(err)
+	}
+	opt := optimizer.Adam().LearningRate(1e-3).Done()
+	return model.MustNewExec(b, store, func(root *model.Scope, x1 *Node) *Node {
+		g := x1.Graph()
+		store.SetTraining(g, true)
+		x0 := root.RandomNormal(g, x1.Shape())
+		t := root.RandomUniform(g, shapes.Make(dtypes.Float32, n))
+		tc := ExpandAxes(t, -1) // [n, 1]
+		xt := Add(Mul(OneMinus(tc), x0), Mul(tc, x1))
+		sq := Square(Sub(net.Apply(root.At("net"), xt, t), Sub(x1, x0)))
+		loss := ReduceAllMean(sq)
+		if !meanAll {
+			loss = ReduceAllMean(ReduceSum(sq, -1))
+		}
+		opt.UpdateGraph(root, g, loss)
+		return loss
+	})
 }
 
 func fail(err error) {

@@ -15,20 +15,8 @@ cd "$root"
 export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} GOEXPERIMENT=${GOEXPERIMENT:-simd} GOMLX_NO_AUTO_INSTALL=1
 batch=${1:-128}
 steps=${2:-20}
-bin=${STEPBENCH_BIN:-}
-if [ -z "$bin" ]; then
-  if command -v go >/dev/null; then
-    mkdir -p bin
-    CGO_ENABLED=1 go build -o bin/stepbench ./experiments/gpu/stepbench # cgo: the XLA backend dlopens the plugin
-    bin=bin/stepbench
-  elif [ -x bin/stepbench ]; then
-    bin=bin/stepbench
-  else
-    echo "cifar10_step.sh: no Go toolchain and no bin/stepbench: build it elsewhere with cgo and set STEPBENCH_BIN" >&2
-    exit 1
-  fi
-fi
-case $bin in /*) ;; *) bin="$root/$bin" ;; esac
+. "$root/experiments/gpu/gpubin.sh"
+gpubin stepbench STEPBENCH_BIN
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 echo "# GoMLX (XLA, CUDA PJRT): EDM step of the CIFAR-10 U-Net, batch $batch" >&2
 "$root/experiments/gpu/pjrt_cuda.sh" "$bin" -net unet -data cifar10 -batch "$batch" -steps "$steps"

@@ -19,21 +19,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} GOEXPERIMENT=${GOEXPERIMENT:-simd} GOMLX_NO_AUTO_INSTALL=1
 
-bin=${SPMDCHECK_BIN:-}
-if [ -z "$bin" ]; then
-  if command -v go >/dev/null; then
-    mkdir -p bin
-    # cgo build (the default, not -tags noxla): the XLA backend loads the PJRT plugin with dlopen.
-    CGO_ENABLED=1 go build -o bin/spmdcheck ./experiments/gpu/spmdcheck
-    bin=bin/spmdcheck
-  elif [ -x bin/spmdcheck ]; then
-    bin=bin/spmdcheck
-  else
-    echo "spmd_check.sh: no Go toolchain and no bin/spmdcheck: build it elsewhere with cgo and set SPMDCHECK_BIN" >&2
-    exit 1
-  fi
-fi
-case $bin in /*) ;; *) bin="$root/$bin" ;; esac
+. "$root/experiments/gpu/gpubin.sh"
+gpubin spmdcheck SPMDCHECK_BIN
 
 command -v nvidia-smi >/dev/null && nvidia-smi -L || true
 if [ -n "${GOMLX_BACKEND:-}" ]; then
