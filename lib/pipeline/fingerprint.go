@@ -27,7 +27,7 @@ func (r *Run) fingerprint(stage string) string {
 		if k == "preset" || k == "post.inits" {
 			continue
 		}
-		if !strings.Contains(k, ".") || strings.HasPrefix(k, "dit.") {
+		if !strings.Contains(k, ".") || strings.HasPrefix(k, "dit.") || strings.HasPrefix(k, "mlp.") {
 			keep[k] = v
 		}
 		for _, p := range prefixes {

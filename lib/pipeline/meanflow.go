@@ -50,7 +50,7 @@ func (r *Run) fmTeacher() diffusion.FMLoss {
 func (r *Run) pretrainFM(ctx context.Context) error {
 	p := r.P
 	loss := r.fmTeacher()
-	st, err := r.stage("pretrain", loss.Velocity, train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA,
+	st, err := r.stage("pretrain", loss.Velocity, train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA, LinearDecay: p.PreSched == "linear",
 		CheckpointEvery: max(p.PreSteps/4, 1)})
 	if err != nil {
 		return err

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gocmt/cmt/lib/nets"
 )
 
 // Preset is the flat, documented set of hyperparameters of a run. Keys (the json names) can be overridden with
@@ -26,19 +28,29 @@ type Preset struct {
 
 	// Backbone: mlp (2D data; hidden, layers), dit (images on CPU: a transformer over patches) or unet (DDPM++,
 	// images on XLA/GPU, where convolutions compile well).
-	Net       string `json:"net,omitempty"` // "" = mlp
-	Hidden    int    `json:"hidden"`
-	Layers    int    `json:"layers"`
-	DiTPatch  int    `json:"dit.patch,omitempty"`
-	DiTHidden int    `json:"dit.hidden,omitempty"`
-	DiTDepth  int    `json:"dit.depth,omitempty"`
-	DiTHeads  int    `json:"dit.heads,omitempty"`
-	Devices   int    `json:"train.devices,omitempty"` // data-parallel devices per training step (0, 1 = one device)
+	Net    string `json:"net,omitempty"` // "" = mlp
+	Hidden int    `json:"hidden"`
+	Layers int    `json:"layers"`
+	// MLP time embedding and initialisation (nets.MLP; zero values keep the original backbone): where the
+	// embedding enters (layers | input), its frequencies (count, range, geometric | linear spacing) and a scale on
+	// the first layer's x weights at initialisation.
+	MLPEmbed       string  `json:"mlp.embed,omitempty"`
+	MLPFreqs       int     `json:"mlp.freqs,omitempty"`
+	MLPFreqMin     float64 `json:"mlp.freq_min,omitempty"`
+	MLPFreqMax     float64 `json:"mlp.freq_max,omitempty"`
+	MLPFreqSpacing string  `json:"mlp.freq_spacing,omitempty"`
+	MLPXScale      float64 `json:"mlp.x_scale,omitempty"`
+	DiTPatch       int     `json:"dit.patch,omitempty"`
+	DiTHidden      int     `json:"dit.hidden,omitempty"`
+	DiTDepth       int     `json:"dit.depth,omitempty"`
+	DiTHeads       int     `json:"dit.heads,omitempty"`
+	Devices        int     `json:"train.devices,omitempty"` // data-parallel devices per training step (0, 1 = one device)
 
 	// Stage 1: EDM pre-training of the teacher.
 	PreSteps int     `json:"pre.steps"`
 	PreBatch int     `json:"pre.batch"`
 	PreLR    float64 `json:"pre.lr"`
+	PreSched string  `json:"pre.lr_schedule,omitempty"` // constant ("" too) | linear (decay to 0)
 	PreEMA   float64 `json:"pre.ema"`
 	PMean    float64 `json:"pre.p_mean"`
 	PStd     float64 `json:"pre.p_std"`
@@ -153,7 +165,8 @@ func Lookup(name string) (Preset, error) {
 	return p, nil
 }
 
-// Set applies overrides "key=value,key2=value2" (keys are the json names, e.g. post.q=1024).
+// Set applies overrides "key=value;key2=value2" (keys are the json names, e.g. post.q=1024); ',' also separates
+// settings, and a list value keeps its commas: "post.inits=cmt,diffusion;post.q=64".
 func (p *Preset) Set(overrides string) error {
 	if strings.TrimSpace(overrides) == "" {
 		return nil
@@ -166,7 +179,7 @@ func (p *Preset) Set(overrides string) error {
 		byKey[k] = i
 		keys = append(keys, k)
 	}
-	for _, kv := range strings.Split(overrides, ",") {
+	for _, kv := range splitSettings(overrides) {
 		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		if !ok {
 			return fmt.Errorf("-set %q: want key=value", kv)
@@ -194,6 +207,28 @@ func (p *Preset) Set(overrides string) error {
 		}
 	}
 	return p.Validate()
+}
+
+// splitSettings splits "k=v;k2=v2" or "k=v,k2=v2" into settings. Between settings a ';' or a ','; a comma
+// followed by text with no '=' continues the previous value, so "post.inits=cmt,diffusion,q=4" keeps the list.
+func splitSettings(s string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' }) {
+		for _, kv := range strings.Split(part, ",") {
+			if len(out) > 0 && !strings.Contains(kv, "=") && !strings.HasSuffix(out[len(out)-1], ";") {
+				out[len(out)-1] += "," + kv
+				continue
+			}
+			out = append(out, kv)
+		}
+		if len(out) > 0 {
+			out[len(out)-1] += ";" // a ';' ends a value: the next part starts a new setting
+		}
+	}
+	for i := range out {
+		out[i] = strings.TrimSuffix(out[i], ";")
+	}
+	return out
 }
 
 // Validate checks ranges that would otherwise fail deep inside a run.
@@ -237,6 +272,9 @@ func (p *Preset) Validate() error {
 	}
 	if p.MidPairs != "" && p.MidPairs != "all" && p.MidPairs != "endpoint" {
 		errs = append(errs, fmt.Sprintf("mid.pairs %q: use all or endpoint", p.MidPairs))
+	}
+	if p.PreSched != "" && p.PreSched != "constant" && p.PreSched != "linear" {
+		errs = append(errs, fmt.Sprintf("pre.lr_schedule %q: use constant or linear", p.PreSched))
 	}
 	if p.PostSchedule != "constant" && p.PostSchedule != "linear" {
 		errs = append(errs, fmt.Sprintf("post.lr_schedule %q: use constant or linear", p.PostSchedule))
@@ -285,6 +323,17 @@ func (p *Preset) NetName() string {
 	return p.Net
 }
 
+// MLP is the preset's MLP backbone for data of dimension dim with the given number of time inputs.
+func (p *Preset) MLP(dim, times int) nets.MLP {
+	m := nets.DefaultMLP(dim, times)
+	m.Hidden, m.Layers = p.Hidden, p.Layers
+	if p.MLPFreqs > 0 {
+		m.NumFreqs = p.MLPFreqs
+	}
+	m.Embed, m.FreqMin, m.FreqMax, m.FreqSpacing, m.XInitScale = p.MLPEmbed, p.MLPFreqMin, p.MLPFreqMax, p.MLPFreqSpacing, p.MLPXScale
+	return m
+}
+
 // Images reports whether the data are images (FID evaluation, image figures).
 func (p *Preset) Images() bool { return p.Data == "mnist" || p.Data == "cifar10" }
 
@@ -295,6 +344,9 @@ func (p *Preset) validateNet() []string {
 	switch p.NetName() {
 	case "mlp":
 		need = map[string]int{"hidden": p.Hidden, "layers": p.Layers}
+		if err := p.MLP(2, 1).Validate(); err != nil {
+			errs = append(errs, err.Error())
+		}
 	case "dit":
 		need = map[string]int{"dit.patch": p.DiTPatch, "dit.hidden": p.DiTHidden, "dit.depth": p.DiTDepth, "dit.heads": p.DiTHeads}
 	case "unet":

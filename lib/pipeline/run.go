@@ -118,8 +118,7 @@ func New(p Preset, o Options) (*Run, error) {
 	r := &Run{P: p, O: o, Data: ds, Post: map[string]*train.Stage{}, start: time.Now()}
 	r.GMM, _ = ds.(*data.GMM)
 	dim := ds.Dim()
-	r.Model = nets.DefaultMLP(dim, 1)
-	r.Model.Hidden, r.Model.Layers = p.Hidden, p.Layers
+	r.Model = p.MLP(dim, 1)
 	if r.Net, err = r.backbone(1); err != nil {
 		return nil, err
 	}
@@ -174,7 +173,7 @@ func (r *Run) Pretrain(ctx context.Context) error {
 	}
 	p := r.P
 	st, err := r.stage("pretrain", r.denoiserFwd, train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA,
-		CheckpointEvery: max(p.PreSteps/4, 1)})
+		LinearDecay: p.PreSched == "linear", CheckpointEvery: max(p.PreSteps/4, 1)})
 	if err != nil {
 		return err
 	}
