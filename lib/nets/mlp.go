@@ -2,6 +2,7 @@ package nets
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -26,7 +27,14 @@ type MLP struct {
 	FreqMax     float64
 	FreqSpacing string  // "geometric" ("" too) or "linear"
 	XInitScale  float64 // the first layer's weights on x are multiplied by this at initialisation (0 → 1)
+	Init        string  // InitHe ("" too) or InitTorch
 }
+
+// Weight initialisations of the MLP.
+const (
+	InitHe    = "he"    // W ~ N(0, 2/fan-in), b = 0
+	InitTorch = "torch" // W, b ~ U(±1/√fan-in) (PyTorch's nn.Linear)
+)
 
 // Where the time embedding enters the MLP.
 const (
@@ -48,6 +56,8 @@ func (m MLP) Validate() error {
 		return fmt.Errorf("nets.MLP: frequency spacing %q: use geometric or linear", m.FreqSpacing)
 	case m.FreqMin < 0 || m.FreqMax < 0 || (m.FreqMax > 0 && m.FreqMax < m.FreqMin):
 		return fmt.Errorf("nets.MLP: frequencies [%g, %g]: need 0 < min ≤ max", m.FreqMin, m.FreqMax)
+	case m.Init != "" && m.Init != InitHe && m.Init != InitTorch:
+		return fmt.Errorf("nets.MLP: init %q: use %s or %s", m.Init, InitHe, InitTorch)
 	case m.XInitScale < 0:
 		return fmt.Errorf("nets.MLP: x init scale %g must be ≥ 0", m.XInitScale)
 	case m.Hidden <= 0 || m.Layers <= 0 || m.NumFreqs <= 0:
@@ -85,40 +95,52 @@ func (m MLP) Apply(scope *model.Scope, x *Node, cs ...*Node) *Node {
 	if len(embs) > 1 {
 		e = Concatenate(embs, -1)
 	}
+	eDim := e.Shape().Dimensions[1]
 	h := x
 	for l := 0; l < m.Layers; l++ {
 		ls := scope.At("layer_%d", l)
+		withT := l == 0 || m.Embed != EmbedInput
+		fanIn := h.Shape().Dimensions[1] // the fan-in of the layer read as one matrix on [h, e]
+		if withT {
+			fanIn += eDim
+		}
 		xs := 1.0
 		if l == 0 && m.XInitScale > 0 {
 			xs = m.XInitScale
 		}
-		h = scaledLinear(ls.At("x"), h, m.Hidden, true, xs)
-		if l == 0 || m.Embed != EmbedInput {
-			h = Add(h, linear(ls.At("t"), e, m.Hidden, false))
+		h = m.dense(ls.At("x"), h, m.Hidden, true, fanIn, xs)
+		if withT {
+			h = Add(h, m.dense(ls.At("t"), e, m.Hidden, false, fanIn, 1))
 		}
 		h = Mul(h, Sigmoid(h)) // SiLU, written out so its gradient can be differentiated again
 	}
-	return linear(scope.At("out"), h, m.Dim, true)
+	return m.dense(scope.At("out"), h, m.Dim, true, m.Hidden, 1)
+}
+
+// dense is x·W (+ b) for x [batch, in] → [batch, out]. InitHe (the default): W ~ N(0, 2/in) (its own fan-in),
+// b = 0. InitTorch: W and b ~ U(±1/√fanIn), PyTorch's nn.Linear default, with fanIn that of the whole layer
+// (the x and time parts of one layer read as one matrix). W is then multiplied by scale.
+func (m MLP) dense(scope *model.Scope, x *Node, out int, bias bool, fanIn int, scale float64) *Node {
+	in := x.Shape().Dimensions[1]
+	var wInit, bInit model.VariableInitializer = initializer.HeFn(scope), initializer.Zero
+	if m.Init == InitTorch {
+		a := 1 / math.Sqrt(float64(fanIn))
+		wInit, bInit = initializer.RandomUniformFn(scope, -a, a), initializer.RandomUniformFn(scope, -a, a)
+	}
+	if scale != 1 {
+		base := wInit
+		wInit = func(g *Graph, s shapes.Shape) *Node { return MulScalar(base(g, s), scale) }
+	}
+	w := scope.WithInitializer(wInit).VariableWithShape("weights", shapes.Make(dtypes.Float32, in, out))
+	y := MatMul(x, w.NodeValue(x.Graph()))
+	if bias {
+		b := scope.WithInitializer(bInit).VariableWithShape("biases", shapes.Make(dtypes.Float32, out))
+		y = Add(y, ExpandAxes(b.NodeValue(x.Graph()), 0))
+	}
+	return y
 }
 
 // linear is x·W (+ b) with He-initialised W [in, out] and zero b; x is [batch, in].
 func linear(scope *model.Scope, x *Node, out int, bias bool) *Node {
-	return scaledLinear(scope, x, out, bias, 1)
-}
-
-// scaledLinear is linear with W initialised at scale × He's standard deviation.
-func scaledLinear(scope *model.Scope, x *Node, out int, bias bool, scale float64) *Node {
-	in := x.Shape().Dimensions[1]
-	init := initializer.HeFn(scope)
-	if scale != 1 {
-		he := init
-		init = func(g *Graph, s shapes.Shape) *Node { return MulScalar(he(g, s), scale) }
-	}
-	w := scope.WithInitializer(init).VariableWithShape("weights", shapes.Make(dtypes.Float32, in, out))
-	y := MatMul(x, w.NodeValue(x.Graph()))
-	if bias {
-		b := scope.WithInitializer(initializer.Zero).VariableWithShape("biases", shapes.Make(dtypes.Float32, out))
-		y = Add(y, ExpandAxes(b.NodeValue(x.Graph()), 0))
-	}
-	return y
+	return MLP{}.dense(scope, x, out, bias, x.Shape().Dimensions[1], 1)
 }

@@ -40,6 +40,7 @@ type Preset struct {
 	MLPFreqMax     float64 `json:"mlp.freq_max,omitempty"`
 	MLPFreqSpacing string  `json:"mlp.freq_spacing,omitempty"`
 	MLPXScale      float64 `json:"mlp.x_scale,omitempty"`
+	MLPInit        string  `json:"mlp.init,omitempty"` // he ("" too) | torch
 	DiTPatch       int     `json:"dit.patch,omitempty"`
 	DiTHidden      int     `json:"dit.hidden,omitempty"`
 	DiTDepth       int     `json:"dit.depth,omitempty"`
@@ -331,6 +332,7 @@ func (p *Preset) MLP(dim, times int) nets.MLP {
 		m.NumFreqs = p.MLPFreqs
 	}
 	m.Embed, m.FreqMin, m.FreqMax, m.FreqSpacing, m.XInitScale = p.MLPEmbed, p.MLPFreqMin, p.MLPFreqMax, p.MLPFreqSpacing, p.MLPXScale
+	m.Init = p.MLPInit
 	return m
 }
 

@@ -266,7 +266,25 @@ func WriteJSONAtomic(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("runlog: encoding %s: %w", path, err)
 	}
-	b = append(b, '\n')
+	return WriteFileAtomic(path, append(b, '\n'))
+}
+
+// WriteJSONLinesAtomic writes one compact JSON object per line (JSON lines), atomically as WriteFileAtomic.
+func WriteJSONLinesAtomic(path string, lines []any) error {
+	var b []byte
+	for _, v := range lines {
+		l, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("runlog: encoding %s: %w", path, err)
+		}
+		b = append(append(b, l...), '\n')
+	}
+	return WriteFileAtomic(path, b)
+}
+
+// WriteFileAtomic writes b to path through a temporary file that is fsynced and renamed over path, so readers
+// see the old or the new content, never a half-written file. Parent directories are created; the mode is 0644.
+func WriteFileAtomic(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("runlog: %w", err)

@@ -1,0 +1,154 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+
+	"github.com/gocmt/cmt/lib/plots"
+)
+
+// Interval is a mean over seeds with the half-width of its 95 % confidence interval (Student t, n − 1 degrees of
+// freedom; 0 when n = 1).
+type Interval struct {
+	Mean float64 `json:"mean"`
+	CI95 float64 `json:"ci95"`
+	N    int     `json:"n"`
+}
+
+// tQuantile975 is the 0.975 quantile of Student's t with df degrees of freedom.
+func tQuantile975(df int) float64 {
+	table := []float64{0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228}
+	if df < len(table) {
+		return table[df]
+	}
+	if df < 30 {
+		return 2.04 + 0.19*(30-float64(df))/19 // within 0.01 of the exact value for 10 < df < 30
+	}
+	return 1.96
+}
+
+// Mean95 is the mean of xs with its 95 % interval.
+func Mean95(xs []float64) Interval {
+	n := len(xs)
+	if n == 0 {
+		return Interval{Mean: math.NaN()}
+	}
+	var m float64
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(n)
+	if n == 1 {
+		return Interval{Mean: m, N: 1}
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - m) * (x - m)
+	}
+	return Interval{Mean: m, CI95: tQuantile975(n-1) * math.Sqrt(ss/float64(n-1)/float64(n)), N: n}
+}
+
+// Row is one variant × initialisation over its seeds.
+type Row struct {
+	Variant, Note, Init string
+	Final1, Final2      Interval // final 1- and 2-step energy distance
+	Start1              Interval // right after initialisation
+	Seconds             Interval // wall time of the whole run
+}
+
+// Aggregate groups results by variant and init, in the spec's variant order and the runs' init order.
+func Aggregate(s Spec, res []Result) []Row {
+	var rows []Row
+	for _, v := range s.Variants {
+		var inits []string
+		by := map[string][]Result{}
+		for _, r := range res {
+			if r.Variant != v.Name {
+				continue
+			}
+			if by[r.Init] == nil {
+				inits = append(inits, r.Init)
+			}
+			by[r.Init] = append(by[r.Init], r)
+		}
+		for _, init := range inits {
+			var f1, f2, s1, sec []float64
+			for _, r := range by[init] {
+				f1, f2, s1, sec = append(f1, r.Final1), append(f2, r.Final2), append(s1, r.Start1), append(sec, r.Seconds)
+			}
+			rows = append(rows, Row{Variant: v.Name, Note: v.Note, Init: init, Final1: Mean95(f1), Final2: Mean95(f2),
+				Start1: Mean95(s1), Seconds: Mean95(sec)})
+		}
+	}
+	return rows
+}
+
+func (i Interval) String() string {
+	if i.N <= 1 {
+		return fmt.Sprintf("%.2e", i.Mean)
+	}
+	return fmt.Sprintf("%.2e ± %.1e", i.Mean, i.CI95)
+}
+
+// Table renders the rows as a Markdown table.
+func Table(s Spec, rows []Row) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Sweep %s (preset %s; base %s; seeds %v). Final = mean of the last %d evaluations; mean ± 95 %% interval over seeds.\n\n",
+		s.Name, s.Preset, s.Base, s.Seeds, FinalEvals)
+	fmt.Fprintln(&b, "| variant | what it changes | init | seeds | 1-step energy, start | 1-step energy, final | 2-step energy, final |")
+	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s |\n", r.Variant, r.Note, r.Init, r.Final1.N, r.Start1, r.Final1, r.Final2)
+	}
+	return b.String()
+}
+
+// Figures draws, for each init, the 1-step energy curves of every variant (mean over seeds at each evaluation
+// step) into dir/<sweep>_<init>.png, and returns the paths.
+func Figures(s Spec, res []Result, dir string) ([]string, error) {
+	var paths []string
+	var inits []string
+	seen := map[string]bool{}
+	for _, r := range res {
+		if !seen[r.Init] {
+			seen[r.Init] = true
+			inits = append(inits, r.Init)
+		}
+	}
+	for _, init := range inits {
+		var series []plots.Series
+		for _, v := range s.Variants {
+			sum, cnt := map[float64]float64{}, map[float64]int{}
+			var steps []float64
+			for _, r := range res {
+				if r.Variant != v.Name || r.Init != init {
+					continue
+				}
+				for _, c := range r.Curve {
+					if cnt[c[0]] == 0 {
+						steps = append(steps, c[0])
+					}
+					sum[c[0]] += c[1]
+					cnt[c[0]]++
+				}
+			}
+			if len(steps) == 0 {
+				continue
+			}
+			se := plots.Series{Name: v.Name}
+			for _, st := range steps {
+				se.X, se.Y = append(se.X, st), append(se.Y, sum[st]/float64(cnt[st]))
+			}
+			series = append(series, se)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%s_%s.png", s.Name, init))
+		title := fmt.Sprintf("%s: post-training from the %s init, 1-step energy (mean over seeds %v)", s.Name, init, s.Seeds)
+		if err := plots.Curves(p, title, "post-training step", "energy distance, 1 step", series, true); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}

@@ -1,0 +1,130 @@
+package sweep
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gocmt/cmt/lib/pipeline"
+	"github.com/gomlx/compute"
+)
+
+// RunDir is where one variant's run on one seed lives: dir/<variant>/s<seed>.
+func RunDir(dir string, v Variant, seed int64) string {
+	return filepath.Join(dir, v.Name, fmt.Sprintf("s%d", seed))
+}
+
+// Run runs every variant × seed of the spec that has no summary.json yet, in order, each in RunDir with its
+// log in run.log there; a run interrupted before (killed, or ctx cancelled) resumes from its checkpoints. Every
+// variant's settings are checked before any run starts. status gets one line per run.
+func Run(ctx context.Context, s Spec, dir string, b compute.Backend, status io.Writer) error {
+	presets := make([]pipeline.Preset, len(s.Variants))
+	for i, v := range s.Variants {
+		p, err := pipeline.Lookup(s.Preset)
+		if err != nil {
+			return err
+		}
+		if err := p.Set(s.Overrides(v)); err != nil {
+			return fmt.Errorf("variant %s: %w", v.Name, err)
+		}
+		presets[i] = p
+	}
+	total, n := len(s.Variants)*len(s.Seeds), 0
+	for _, seed := range s.Seeds {
+		for i, v := range s.Variants {
+			n++
+			out := RunDir(dir, v, seed)
+			if _, err := os.Stat(filepath.Join(out, "summary.json")); err == nil {
+				fmt.Fprintf(status, "[%d/%d] %s seed %d: done before\n", n, total, v.Name, seed)
+				continue
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			logf, err := os.OpenFile(filepath.Join(out, "run.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				return err
+			}
+			t0 := time.Now()
+			fmt.Fprintf(status, "[%d/%d] %s seed %d ... ", n, total, v.Name, seed)
+			r, err := pipeline.New(presets[i], pipeline.Options{Out: out, Figures: filepath.Join(out, "figures"), Seed: seed, Backend: b, Log: logf})
+			if err == nil {
+				err = r.All(ctx)
+			}
+			logf.Close()
+			if err != nil {
+				fmt.Fprintln(status, "failed")
+				return fmt.Errorf("variant %s seed %d: %w (log: %s; rerun to resume)", v.Name, seed, err, filepath.Join(out, "run.log"))
+			}
+			fmt.Fprintf(status, "%.0f s\n", time.Since(t0).Seconds())
+		}
+	}
+	return nil
+}
+
+// Result is one post-training run of one variant on one seed, as read from its summary.json.
+type Result struct {
+	Variant string       `json:"variant"`
+	Set     string       `json:"set"`
+	Seed    int64        `json:"seed"`
+	Init    string       `json:"init"`
+	Method  string       `json:"method"`
+	Steps   int          `json:"steps"`
+	Final1  float64      `json:"final_energy_1step"` // mean of the last FinalEvals evaluations
+	Final2  float64      `json:"final_energy_2step"`
+	Start1  float64      `json:"start_energy_1step"`
+	Curve   [][4]float64 `json:"curve"` // [step, energy_1step, energy_2step, fd_1step]
+	Teacher float64      `json:"teacher_energy"`
+	Floor   float64      `json:"noise_floor_energy"`
+	Seconds float64      `json:"wall_seconds"` // the whole run (all its stages and inits)
+}
+
+// FinalEvals is how many of the last evaluations make a run's final value (single points swing between evaluations).
+const FinalEvals = 3
+
+// Collect reads the runs' summary.json files; runs not finished yet are skipped.
+func Collect(s Spec, dir string) ([]Result, error) {
+	var out []Result
+	for _, v := range s.Variants {
+		for _, seed := range s.Seeds {
+			b, err := os.ReadFile(filepath.Join(RunDir(dir, v, seed), "summary.json"))
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			var sum pipeline.Summary
+			if err := json.Unmarshal(b, &sum); err != nil {
+				return nil, fmt.Errorf("%s: %w", filepath.Join(RunDir(dir, v, seed), "summary.json"), err)
+			}
+			for _, row := range sum.Posttrain {
+				res := Result{Variant: v.Name, Set: s.Overrides(v), Seed: seed, Init: row.Init, Method: row.Method,
+					Steps: row.Steps, Curve: row.Curve, Floor: sum.NoiseFloor.Energy, Seconds: sum.WallSeconds}
+				if sum.Teacher != nil {
+					res.Teacher = sum.Teacher.Samples.Energy
+				}
+				if len(row.Curve) > 0 {
+					res.Start1 = row.Curve[0][1]
+				}
+				res.Final1, res.Final2 = lastMean(row.Curve, 1), lastMean(row.Curve, 2)
+				out = append(out, res)
+			}
+		}
+	}
+	return out, nil
+}
+
+// lastMean is the mean of column col over the last FinalEvals points of a curve.
+func lastMean(curve [][4]float64, col int) float64 {
+	k := min(FinalEvals, len(curve))
+	var s float64
+	for _, c := range curve[len(curve)-k:] {
+		s += c[col]
+	}
+	return s / float64(k)
+}

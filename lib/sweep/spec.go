@@ -1,0 +1,124 @@
+// Package sweep runs a grid of preset variants × seeds through the pipeline (each run in its own folder, resumed
+// after a kill), then reads the runs' summary.json files back and reports each variant's final metrics as a mean
+// with a 95 % interval over seeds, as a table, a jsonl file and figures. experiments/sweep is its command.
+package sweep
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Spec is a sweep: every variant of the preset (Base overrides, then the variant's own) on every seed.
+type Spec struct {
+	Name     string    // the sweep's name: its run folder and figure names
+	Preset   string    // pipeline preset, e.g. toy2d
+	Base     string    // -set overrides shared by all variants
+	Seeds    []int64   // seeds every variant runs on
+	Variants []Variant // in report order
+}
+
+// Variant is one arm of the sweep.
+type Variant struct {
+	Name string // short name (a folder name: letters, digits, '-', '_', '.')
+	Set  string // its -set overrides on top of Base ("" for none)
+	Note string // what it changes, for the table
+}
+
+// Parse reads a sweep file. Lines (blank lines and # comments ignored):
+//
+//	name   backbone
+//	preset toy2d
+//	base   post.q=16;post.lr=2e-4
+//	seeds  1,2,3
+//	variant input  mlp.embed=input   # the comment becomes the variant's note
+//	variant ours   -
+func Parse(r io.Reader) (Spec, error) {
+	var s Spec
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line, note, _ := strings.Cut(sc.Text(), "#")
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		bad := func(msg string) error { return fmt.Errorf("sweep file line %d (%q): %s", n, sc.Text(), msg) }
+		if (f[0] == "name" || f[0] == "preset" || f[0] == "base") && len(f) != 2 {
+			return s, bad(f[0] + " takes one value (no spaces)")
+		}
+		switch f[0] {
+		case "name":
+			s.Name = f[1]
+		case "preset":
+			s.Preset = f[1]
+		case "base":
+			s.Base = f[1]
+		case "seeds":
+			if len(f) != 2 {
+				return s, bad("seeds takes one comma-separated list")
+			}
+			for _, v := range strings.Split(f[1], ",") {
+				x, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return s, bad("seed " + v + " is not an integer")
+				}
+				s.Seeds = append(s.Seeds, x)
+			}
+		case "variant":
+			if len(f) != 3 {
+				return s, bad("want: variant <name> <overrides or ->")
+			}
+			if !validName(f[1]) {
+				return s, bad("variant names use letters, digits, '-', '_' and '.'")
+			}
+			v := Variant{Name: f[1], Set: f[2], Note: strings.TrimSpace(note)}
+			if v.Set == "-" {
+				v.Set = ""
+			}
+			s.Variants = append(s.Variants, v)
+		default:
+			return s, bad("unknown directive " + f[0] + " (name, preset, base, seeds, variant)")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return s, err
+	}
+	switch {
+	case s.Name == "" || !validName(s.Name):
+		return s, fmt.Errorf("sweep file: a name line (letters, digits, '-', '_', '.') is required")
+	case s.Preset == "":
+		return s, fmt.Errorf("sweep file: a preset line is required")
+	case len(s.Seeds) == 0 || len(s.Variants) == 0:
+		return s, fmt.Errorf("sweep file: need a seeds line and at least one variant")
+	}
+	seen := map[string]bool{}
+	for _, v := range s.Variants {
+		if seen[v.Name] {
+			return s, fmt.Errorf("sweep file: variant %q appears twice", v.Name)
+		}
+		seen[v.Name] = true
+	}
+	return s, nil
+}
+
+func validName(s string) bool {
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != "" && s != "." && s != ".."
+}
+
+// Overrides is the full -set string of a variant: Base then the variant's own.
+func (s Spec) Overrides(v Variant) string {
+	switch {
+	case s.Base == "":
+		return v.Set
+	case v.Set == "":
+		return s.Base
+	}
+	return s.Base + ";" + v.Set
+}
