@@ -121,7 +121,9 @@ var Presets = map[string]Preset{
 	"toy2d": {
 		Name: "toy2d", Data: "gmm8",
 		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
-		Hidden: 128, Layers: 4,
+		// Time-embedding frequencies 0.5–2 rad per unit of c_noise: with 0.5–32 (the first backbone) ECT learned
+		// 5–30× less in the same steps (experiments/sweeps/backbone.txt; README, "Why the time embedding is smooth").
+		Hidden: 128, Layers: 4, MLPFreqMax: 2,
 		PreSteps: 3000, PreBatch: 512, PreLR: 2e-3, PreEMA: 0.995, PMean: -1.2, PStd: 1.2,
 		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192,
 		MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
