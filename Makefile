@@ -45,6 +45,13 @@ notebooks:
 bias:
 	go run ./experiments/bias $(if $(QUICK),-quick,) $(ARGS)
 
+## sweep: a sweep file's preset variants × seeds (resumable), then results.jsonl, table.md (means with 95 %
+## intervals) and figures: make sweep SWEEP=experiments/sweeps/backbone.txt (≈ 25 min on 2 cores)
+SWEEP ?= experiments/sweeps/backbone.txt
+.PHONY: sweep
+sweep:
+	go run ./experiments/sweep -file $(SWEEP) $(ARGS)
+
 ## bench: W1, W2, W4 interleaved with the PyTorch CPU peer (ROUNDS=3); prints go/torch ratios of medians
 .PHONY: bench
 bench:

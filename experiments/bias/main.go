@@ -124,6 +124,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The analysis and its README numbers were measured on the first toy2d backbone (time-embedding frequencies
+	// up to 32 rad); toy2d now uses 0.5–2 rad (faster ECT, issue 16). Pinned until the analysis is re-measured;
+	// -set mlp.freq_max=2 runs it on the new backbone.
+	p.MLPFreqMax = 32
 	if c.quick {
 		p.PreSteps, p.MidSteps = 1000, 300
 	}

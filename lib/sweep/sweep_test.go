@@ -1,0 +1,119 @@
+package sweep
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gocmt/cmt/lib/backend"
+)
+
+const tiny = `# a tiny sweep
+name   tiny
+preset toy2d
+base   pre.steps=20;mid.steps=10;mid.trajectories=64;post.steps=20;eval.every=10;eval.samples=200;post.inits=diffusion,scratch
+seeds  1,2
+variant a   -                # the base
+variant b   post.lr=3e-4     # a larger step
+`
+
+func TestParse(t *testing.T) {
+	s, err := Parse(strings.NewReader(tiny))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "tiny" || s.Preset != "toy2d" || len(s.Seeds) != 2 || len(s.Variants) != 2 {
+		t.Fatalf("parsed %+v", s)
+	}
+	if v := s.Variants[1]; v.Set != "post.lr=3e-4" || v.Note != "a larger step" || s.Overrides(v) != s.Base+";post.lr=3e-4" {
+		t.Errorf("variant b: %+v, overrides %q", v, s.Overrides(v))
+	}
+	if s.Overrides(s.Variants[0]) != s.Base {
+		t.Errorf("variant a overrides %q", s.Overrides(s.Variants[0]))
+	}
+	for _, bad := range []string{
+		"name x\npreset toy2d\nseeds 1\n",                           // no variant
+		"name x\npreset toy2d\nseeds 1,two\nvariant a -\n",          // bad seed
+		"name x\npreset toy2d\nseeds 1\nvariant a/b -\n",            // name with a slash
+		"name x\npreset toy2d\nseeds 1\nvariant a -\nvariant a -\n", // twice
+		"name x\npreset toy2d\nseeds 1\nvariants a -\n",             // unknown directive
+		"preset toy2d\nseeds 1\nvariant a -\n",                      // no name
+	} {
+		if _, err := Parse(strings.NewReader(bad)); err == nil {
+			t.Errorf("want an error for %q", bad)
+		}
+	}
+}
+
+// Mean95 against a hand computation: {1, 2, 3, 6}: mean 3, sample sd √(14/3), t₀.₉₇₅(3) = 3.182, half-width
+// 3.182·√(14/3)/2 = 3.437 (to 1e-3, the table's precision).
+func TestMean95(t *testing.T) {
+	i := Mean95([]float64{1, 2, 3, 6})
+	if i.Mean != 3 || math.Abs(i.CI95-3.182*math.Sqrt(14.0/3)/2) > 1e-9 || i.N != 4 {
+		t.Errorf("got %+v", i)
+	}
+	if one := Mean95([]float64{5}); one.Mean != 5 || one.CI95 != 0 {
+		t.Errorf("one value: %+v", one)
+	}
+}
+
+// A tiny sweep end to end: every variant × seed runs into its folder, a second Run does nothing, Collect reads
+// 2 variants × 2 seeds × 2 inits, and each result's final value is the mean of its last 3 evaluations.
+func TestRunCollect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 4 tiny pipelines")
+	}
+	s, _ := Parse(strings.NewReader(tiny))
+	dir := t.TempDir()
+	b := backend.MustNew(nil)
+	var status bytes.Buffer
+	if err := Run(context.Background(), s, dir, b, &status); err != nil {
+		t.Fatal(err)
+	}
+	status.Reset()
+	if err := Run(context.Background(), s, dir, b, &status); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(status.String(), "done before"); n != 4 {
+		t.Errorf("second run: %d of 4 runs skipped:\n%s", n, status.String())
+	}
+	res, err := Collect(s, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 8 {
+		t.Fatalf("%d results, want 8", len(res))
+	}
+	for _, r := range res {
+		c := r.Curve
+		if len(c) != 3 { // steps 0, 10, 20
+			t.Fatalf("%s/%d/%s: %d evaluations, want 3", r.Variant, r.Seed, r.Init, len(c))
+		}
+		if want := (c[0][1] + c[1][1] + c[2][1]) / 3; math.Abs(r.Final1-want) > 1e-12 {
+			t.Errorf("final %v, want %v", r.Final1, want)
+		}
+	}
+	rows := Aggregate(s, res)
+	if len(rows) != 4 || rows[0].Variant != "a" || rows[0].Init != "diffusion" || rows[0].Final1.N != 2 {
+		t.Errorf("rows %+v", rows)
+	}
+	if !strings.Contains(Table(s, rows), "| b | a larger step | scratch | 2 |") {
+		t.Errorf("table:\n%s", Table(s, rows))
+	}
+	paths, err := Figures(s, res, dir)
+	if err != nil || len(paths) != 2 {
+		t.Fatalf("figures %v: %v", paths, err)
+	}
+	for _, p := range paths {
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Errorf("figure %s: %v", p, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(RunDir(dir, s.Variants[1], 2), "run.log")); err != nil {
+		t.Error(err)
+	}
+}
