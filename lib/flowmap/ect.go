@@ -73,10 +73,28 @@ func (l ECT) LossAt(net, teacher *model.Scope, y, t, r, eps *Node) *Node {
 		xr = l.teacherStep(teacher, xt, t, rSafe)
 	}
 	cm := Consistency{Pre: l.Pre, Net: l.Net} // the special flow map f_θ(x, t) = Ψ_θ(x, t, 0)
-	target := StopGradient(Where(col(atZero), y, cm.F(net, xr, rSafe)))
-	f := cm.F(net, xt, t)
+	var target, f *Node
+	SameRandomness(y.Graph(), net, func() { target = StopGradient(Where(col(atZero), y, cm.F(net, xr, rSafe))) },
+		func() { f = cm.F(net, xt, t) })
 	d := distance.Of(l.Distance, l.HuberC, f, target)
 	return ReduceAllMean(Div(d, Sub(t, Where(atZero, ZerosLike(r), r))))
+}
+
+// SameRandomness builds first, then second, with the store's random state restored in between, so that both
+// draw the same random numbers: ECT's f_θ(x_t, t) and its target f_θ(x_r, r) then see the same dropout masks, as
+// in the ECT code (which restores the RNG state between the two calls). Networks without dropout draw nothing, and
+// nothing changes for them.
+func SameRandomness(g *Graph, scope *model.Scope, first, second func()) {
+	rng := scope.Store().GetVariable(model.JoinPath("/", model.RNGStateVariableName))
+	if rng == nil || !rng.HasValue() {
+		first() // nothing drew random numbers yet: there is no state to restore
+		second()
+		return
+	}
+	saved := rng.NodeValue(g)
+	first()
+	rng.SetNodeValue(saved)
+	second()
 }
 
 // teacherStep is one Euler (or Heun) step of the teacher's PF-ODE dx/dt = (x − D(x, t))/t from t to r.
