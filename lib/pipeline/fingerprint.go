@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 )
 
@@ -38,4 +39,21 @@ func (r *Run) fingerprint(stage string) string {
 	}
 	out, _ := json.Marshal(keep) // map keys are sorted: the same settings give the same string
 	return string(out)
+}
+
+// SharedStages are the stages a run may take from another run with the same settings (a sweep over post-training
+// recipes trains each seed's teacher and CMT student once): pre-training and mid-training.
+func (r *Run) SharedStages() []string {
+	if r.P.FlowMap() {
+		return []string{"pretrain", "midtrain_mf"}
+	}
+	return []string{"pretrain", "midtrain"}
+}
+
+// StageFingerprint is the settings fingerprint a stage's checkpoint must carry to be resumed by this run.
+func (r *Run) StageFingerprint(stage string) string { return r.fingerprint(stage) }
+
+// CheckpointPath is where this run keeps a stage's checkpoint.
+func (r *Run) CheckpointPath(stage string) string {
+	return filepath.Join(r.O.Out, "ckpt", stage+".ckpt")
 }

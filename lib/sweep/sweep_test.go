@@ -61,8 +61,9 @@ func TestMean95(t *testing.T) {
 	}
 }
 
-// A tiny sweep end to end: every variant × seed runs into its folder, a second Run does nothing, Collect reads
-// 2 variants × 2 seeds × 2 inits, and each result's final value is the mean of its last 3 evaluations.
+// A tiny sweep end to end: every variant × seed runs into its folder, variant b takes variant a's teacher and CMT
+// student (same pre- and mid-training settings), a second Run does nothing, Collect reads 2 variants × 2 seeds ×
+// 2 inits, and each result's final value is the mean of its last 3 evaluations.
 func TestRunCollect(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains 4 tiny pipelines")
@@ -96,6 +97,14 @@ func TestRunCollect(t *testing.T) {
 		if want := (c[0][1] + c[1][1] + c[2][1]) / 3; math.Abs(r.Final1-want) > 1e-12 {
 			t.Errorf("final %v, want %v", r.Final1, want)
 		}
+	}
+	// b differs from a only in post.lr: it took a's teacher and CMT student, and its teacher scores identically.
+	shared, err := os.ReadFile(filepath.Join(RunDir(dir, s.Variants[1], 1), SharedFile))
+	if err != nil || !strings.Contains(string(shared), "pretrain") || !strings.Contains(string(shared), "midtrain") {
+		t.Errorf("variant b did not share a's stages: %s, %v", shared, err)
+	}
+	if res[0].Teacher != res[4].Teacher || res[0].Variant != "a" || res[4].Variant != "b" {
+		t.Errorf("teacher energy a %v vs b %v", res[0].Teacher, res[4].Teacher)
 	}
 	rows := Aggregate(s, res)
 	if len(rows) != 4 || rows[0].Variant != "a" || rows[0].Init != "diffusion" || rows[0].Final1.N != 2 {
