@@ -20,7 +20,12 @@ func (r *Run) fingerprint(stage string) string {
 	default:
 		prefixes = []string{"pre.", "mid.", "post."}
 	}
-	b, _ := json.Marshal(r.P)
+	p := r.P
+	if strings.HasPrefix(stage, "post_") { // post_<method>_<init>: that init's own recipe
+		p = p.ForInit(stage[strings.LastIndex(stage, "_")+1:])
+	}
+	p.RecipeCMT, p.RecipeDiffusion, p.RecipeScratch = "", "", ""
+	b, _ := json.Marshal(p)
 	var all map[string]any
 	_ = json.Unmarshal(b, &all)
 	keep := map[string]any{"seed": r.O.Seed}

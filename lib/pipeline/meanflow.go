@@ -237,7 +237,7 @@ func (r *Run) evalMap(m flowmap.HostMap) (one, two SampleMetrics, err error) {
 // PosttrainMF is stage 3 of the flow-map pipeline from one initialisation: "cmt" (the CMT-MF student),
 // "diffusion" (the flow-matching teacher, h = v) or "scratch".
 func (r *Run) PosttrainMF(ctx context.Context, init string) error {
-	p := r.P
+	p := r.P.ForInit(init)
 	method := p.PostMethod
 	fm := r.flowMap()
 	st, err := r.stage("post_"+method+"_"+init, fm.Velocity, train.Config{Steps: p.PostSteps, LR: p.PostLR,

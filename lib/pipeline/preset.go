@@ -83,6 +83,12 @@ type Preset struct {
 	ECTPStd      float64 `json:"post.p_std"`
 	ECD          string  `json:"post.ecd"` // "" (ECT) | euler | heun (teacher step for x_r)
 
+	// Per-initialisation post-training recipes: space-separated post.* overrides applied when post-training from
+	// that init, e.g. "post.lr=1e-3 post.q=64" (each init's baseline tuned as hard as the others, issue 11).
+	RecipeCMT       string `json:"post.recipe.cmt,omitempty"`
+	RecipeDiffusion string `json:"post.recipe.diffusion,omitempty"`
+	RecipeScratch   string `json:"post.recipe.scratch,omitempty"`
+
 	// Flow-map pipeline (toy2d-mf): a flow-matching teacher on t ∈ [0, 1] (z_t = (1−t)x₀ + tε), CMT for the
 	// general map h(x, t, s), then MeanFlow or Lagrangian map distillation (LMD). sigma_max/sigma_min still set the
 	// teacher solver's EDM grid (t = σ/(1+σ)); pre.p_mean/pre.p_std are then the logit-normal law of t.
@@ -289,6 +295,14 @@ func (p *Preset) Validate() error {
 	default:
 		errs = append(errs, fmt.Sprintf("post.ecd %q: use \"\" (ECT), euler or heun", p.ECD))
 	}
+	for _, init := range []string{"cmt", "diffusion", "scratch"} {
+		if p.recipe(init) == "" {
+			continue
+		}
+		if _, err := p.forInit(init); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
 	errs = append(errs, p.validateFlowMap()...)
 	errs = append(errs, p.validateNet()...)
 	if len(errs) > 0 {
@@ -296,6 +310,46 @@ func (p *Preset) Validate() error {
 		return fmt.Errorf("invalid preset: %s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// recipe is the per-init override string of init.
+func (p *Preset) recipe(init string) string {
+	switch init {
+	case "cmt":
+		return p.RecipeCMT
+	case "diffusion":
+		return p.RecipeDiffusion
+	case "scratch":
+		return p.RecipeScratch
+	}
+	return ""
+}
+
+// ForInit is the preset with init's post-training recipe applied (and no per-init recipes left): what
+// post-training from that init runs with. Validate has checked the recipes, so this cannot fail.
+func (p Preset) ForInit(init string) Preset {
+	q, err := p.forInit(init)
+	if err != nil {
+		panic(fmt.Sprintf("pipeline: recipe for %s: %v (Validate should have refused it)", init, err))
+	}
+	return q
+}
+
+func (p Preset) forInit(init string) (Preset, error) {
+	rec := strings.Fields(p.recipe(init))
+	p.RecipeCMT, p.RecipeDiffusion, p.RecipeScratch = "", "", ""
+	for _, kv := range rec {
+		if !strings.HasPrefix(kv, "post.") || strings.HasPrefix(kv, "post.inits=") || strings.HasPrefix(kv, "post.recipe.") {
+			return p, fmt.Errorf("post.recipe.%s: %q: only post.* settings (not post.inits or post.recipe.*)", init, kv)
+		}
+	}
+	if len(rec) == 0 {
+		return p, nil
+	}
+	if err := p.Set(strings.Join(rec, ";")); err != nil {
+		return p, fmt.Errorf("post.recipe.%s: %w", init, err)
+	}
+	return p, nil
 }
 
 // InitList parses post.inits.

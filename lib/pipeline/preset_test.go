@@ -39,3 +39,30 @@ func TestSetListValue(t *testing.T) {
 		t.Errorf("bad mlp.embed: err = %v", err)
 	}
 }
+
+// Per-init recipes: post-training from diffusion runs with its own lr and q, the other inits with the shared ones;
+// the post stage's fingerprint follows its own recipe only; recipes touching other stages are refused.
+func TestPerInitRecipe(t *testing.T) {
+	p, _ := Lookup("toy2d")
+	if err := p.Set("post.recipe.diffusion=post.lr=1e-3 post.q=64;post.lr=3e-4"); err != nil {
+		t.Fatal(err)
+	}
+	d, c := p.ForInit("diffusion"), p.ForInit("cmt")
+	if d.PostLR != 1e-3 || d.Q != 64 || c.PostLR != 3e-4 || c.Q != p.Q || d.RecipeDiffusion != "" {
+		t.Errorf("diffusion lr %g q %g; cmt lr %g q %g", d.PostLR, d.Q, c.PostLR, c.Q)
+	}
+	r := &Run{P: p}
+	plain := &Run{P: c}
+	if r.fingerprint("post_ect_cmt") != plain.fingerprint("post_ect_cmt") {
+		t.Error("cmt's fingerprint changed with diffusion's recipe")
+	}
+	if r.fingerprint("post_ect_diffusion") == plain.fingerprint("post_ect_diffusion") {
+		t.Error("diffusion's fingerprint ignores its recipe")
+	}
+	for _, bad := range []string{"post.recipe.scratch=pre.lr=1", "post.recipe.scratch=post.inits=cmt", "post.recipe.cmt=post.q=one"} {
+		q, _ := Lookup("toy2d")
+		if err := q.Set(bad); err == nil {
+			t.Errorf("%s: want an error", bad)
+		}
+	}
+}

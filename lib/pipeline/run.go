@@ -294,7 +294,7 @@ func (r *Run) Midtrain(ctx context.Context) error {
 // Posttrain is stage 3 from one initialisation: "cmt" (the mid-trained student), "diffusion" (the teacher's
 // weights used as a consistency model) or "scratch" (random weights).
 func (r *Run) Posttrain(ctx context.Context, init string) error {
-	p := r.P
+	p := r.P.ForInit(init)
 	dist, err := distance.Parse(p.PostDistance)
 	if err != nil {
 		return err
