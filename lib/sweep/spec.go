@@ -18,6 +18,7 @@ type Spec struct {
 	Base     string    // -set overrides shared by all variants
 	Seeds    []int64   // seeds every variant runs on
 	Variants []Variant // in report order
+	Target   float64   // 1-step energy level at which make compare measures the cost to reach (0 = none given)
 }
 
 // Variant is one arm of the sweep.
@@ -33,6 +34,7 @@ type Variant struct {
 //	preset toy2d
 //	base   post.q=16;post.lr=2e-4
 //	seeds  1,2,3
+//	target 0.01                      # optional: the 1-step energy make compare measures the cost to reach
 //	variant input  mlp.embed=input   # the comment becomes the variant's note
 //	variant ours   -
 func Parse(r io.Reader) (Spec, error) {
@@ -55,6 +57,12 @@ func Parse(r io.Reader) (Spec, error) {
 			s.Preset = f[1]
 		case "base":
 			s.Base = f[1]
+		case "target":
+			x, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if len(f) != 2 || err != nil || x <= 0 {
+				return s, bad("target takes one positive number")
+			}
+			s.Target = x
 		case "seeds":
 			if len(f) != 2 {
 				return s, bad("seeds takes one comma-separated list")
@@ -79,7 +87,7 @@ func Parse(r io.Reader) (Spec, error) {
 			}
 			s.Variants = append(s.Variants, v)
 		default:
-			return s, bad("unknown directive " + f[0] + " (name, preset, base, seeds, variant)")
+			return s, bad("unknown directive " + f[0] + " (name, preset, base, seeds, target, variant)")
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -1,0 +1,101 @@
+// Command compare runs the fair comparison (issue 11): each dataset's sweep file (lib/sweep; the preset with each
+// initialisation's tuned post-training recipe, on several seeds), then writes runs/compare/summary.json — per
+// dataset and pipeline the final 1- and 2-step energy (mean ± 95 % interval over seeds) and the cost to reach the
+// dataset's target energy — a Markdown table and figures (energy vs steps, vs total cost, cost to reach).
+//
+//	go run ./experiments/compare                       # experiments/sweeps/compare-gmm8.txt
+//	go run ./experiments/compare -files a.txt,b.txt    # several datasets
+//
+// Runs resume after a kill; -report rereads the finished runs only.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/gocmt/cmt/lib/backend"
+	"github.com/gocmt/cmt/lib/runlog"
+	"github.com/gocmt/cmt/lib/sweep"
+)
+
+func main() {
+	files := flag.String("files", "experiments/sweeps/compare-gmm8.txt", "comma-separated sweep files, one per dataset (each needs a target line)")
+	out := flag.String("out", "runs/compare", "where the runs, summary.json and table.md go")
+	figures := flag.String("figures", "figures", "directory for the figures")
+	report := flag.Bool("report", false, "do not train: report the runs finished so far")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fail(fmt.Errorf("unexpected arguments %q", flag.Args()))
+	}
+	var specs []sweep.Spec
+	for _, f := range strings.Split(*files, ",") {
+		r, err := os.Open(f)
+		if err != nil {
+			fail(err)
+		}
+		s, err := sweep.Parse(r)
+		r.Close()
+		if err != nil {
+			fail(fmt.Errorf("%s: %w", f, err))
+		}
+		if s.Target <= 0 {
+			fail(fmt.Errorf("%s: a compare file needs a target line (the 1-step energy to measure the cost to reach)", f))
+		}
+		specs = append(specs, s)
+	}
+	if !*report {
+		b, err := backend.New(os.Stderr)
+		if err != nil {
+			fail(err)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		for _, s := range specs {
+			if err := sweep.Run(ctx, s, filepath.Join(*out, s.Name), b, os.Stdout); err != nil {
+				fail(err)
+			}
+		}
+	}
+	var summary struct {
+		Datasets []sweep.Dataset `json:"datasets"`
+	}
+	var table strings.Builder
+	if err := os.MkdirAll(*figures, 0o755); err != nil {
+		fail(err)
+	}
+	for _, s := range specs {
+		d, err := sweep.Compare(s, filepath.Join(*out, s.Name), s.Target)
+		if err != nil {
+			fail(err)
+		}
+		if len(d.Pipelines) == 0 {
+			fail(fmt.Errorf("%s: no finished runs under %s", s.Name, filepath.Join(*out, s.Name)))
+		}
+		summary.Datasets = append(summary.Datasets, d)
+		table.WriteString(sweep.CompareTable(d) + "\n")
+		paths, err := sweep.CompareFigures(d, *figures)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Fprintf(&table, "Figures: %s\n\n", strings.Join(paths, ", "))
+	}
+	if err := runlog.WriteJSONAtomic(filepath.Join(*out, "summary.json"), summary); err != nil {
+		fail(err)
+	}
+	if err := os.WriteFile(filepath.Join(*out, "table.md"), []byte(table.String()), 0o644); err != nil {
+		fail(err)
+	}
+	fmt.Print(table.String())
+	fmt.Printf("wrote %s and %s\n", filepath.Join(*out, "summary.json"), filepath.Join(*out, "table.md"))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "compare:", err)
+	os.Exit(1)
+}
