@@ -52,6 +52,12 @@ SWEEP ?= experiments/sweeps/backbone.txt
 sweep:
 	go run ./experiments/sweep -file $(SWEEP) $(ARGS)
 
+## compare: the fair comparison (issue 11): every init with its own tuned post-training recipe on seeds 1–5, final
+## energies with 95 % intervals, cost to reach the target energy: runs/compare/summary.json, table.md, figures/compare_*
+.PHONY: compare
+compare:
+	go run ./experiments/compare $(ARGS)
+
 ## bench: W1, W2, W4 interleaved with the PyTorch CPU peer (ROUNDS=3); prints go/torch ratios of medians
 .PHONY: bench
 bench:

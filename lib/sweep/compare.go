@@ -184,9 +184,19 @@ func recipeText(p Pipeline) string {
 // cost (M network evaluations, everything the pipeline trained before included), and the cost to reach a range of
 // energy levels; it returns the paths.
 func CompareFigures(d Dataset, dir string) ([]string, error) {
+	variants := map[string]bool{}
+	for _, p := range d.Pipelines {
+		variants[p.Variant] = true
+	}
+	label := func(p Pipeline) string {
+		if len(variants) > 1 {
+			return p.Variant + ": " + p.Name()
+		}
+		return p.Name()
+	}
 	var bySteps, byCost []plots.Series
 	for _, p := range d.Pipelines {
-		a, c := plots.Series{Name: p.Name()}, plots.Series{Name: p.Name()}
+		a, c := plots.Series{Name: label(p)}, plots.Series{Name: label(p)}
 		for i := range p.curves[p.Seeds[0]] {
 			var e, x, n float64
 			for _, seed := range p.Seeds {
@@ -223,7 +233,7 @@ func CompareFigures(d Dataset, dir string) ([]string, error) {
 	var reach []plots.Series
 	levels := []float64{0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001}
 	for _, p := range d.Pipelines {
-		s := plots.Series{Name: p.Name()}
+		s := plots.Series{Name: label(p)}
 		for _, lv := range levels {
 			q := p
 			q.Seeds = nil

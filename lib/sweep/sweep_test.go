@@ -125,4 +125,31 @@ func TestRunCollect(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(RunDir(dir, s.Variants[1], 2), "run.log")); err != nil {
 		t.Error(err)
 	}
+
+	// Costs, by hand: pre-training 20 steps × 512 examples; the diffusion init starts there and adds 512 per
+	// post-training step (20 steps); scratch pays only its 20 × 512. With a target above every energy, the cost to
+	// reach it is the cost at step 0.
+	d, err := Compare(s, dir, 1e9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Pipelines) != 4 || d.Data != "gmm8" {
+		t.Fatalf("pipelines %d, data %q", len(d.Pipelines), d.Data)
+	}
+	for _, p := range d.Pipelines {
+		want := map[string]float64{"diffusion": 20*512 + 20*512, "scratch": 20 * 512}[p.Init]
+		if p.Total.Evals != want || len(p.Seeds) != 2 {
+			t.Errorf("%s/%s: total evals %v, want %v (seeds %v)", p.Variant, p.Init, p.Total.Evals, want, p.Seeds)
+		}
+		start := map[string]float64{"diffusion": 20 * 512, "scratch": 0}[p.Init]
+		if p.CostToTarget.Evals == nil || *p.CostToTarget.Evals != start || p.CostToTarget.Reached != 2 {
+			t.Errorf("%s/%s: cost to target %+v, want %v evals", p.Variant, p.Init, p.CostToTarget, start)
+		}
+	}
+	if _, err := CompareFigures(d, dir); err != nil {
+		t.Error(err)
+	}
+	if tab := CompareTable(d); !strings.Contains(tab, "| b | scratch init, ect |") {
+		t.Errorf("compare table:\n%s", tab)
+	}
 }
