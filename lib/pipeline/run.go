@@ -111,6 +111,9 @@ func New(p Preset, o Options) (*Run, error) {
 			return nil, err
 		}
 	}
+	if err := lockRunDir(o.Out); err != nil {
+		return nil, err
+	}
 	ds, err := loadData(p)
 	if err != nil {
 		return nil, err
@@ -423,6 +426,7 @@ func (r *Run) finish(table func() string) error {
 		return err
 	}
 	fmt.Fprint(r.out(), table())
+	unlockRunDir(r.O.Out)
 	return r.Log.Close()
 }
 
