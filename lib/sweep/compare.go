@@ -221,12 +221,12 @@ func CompareFigures(d Dataset, dir string) ([]string, error) {
 	}
 	seeds := fmt.Sprint(d.Pipelines[0].Seeds)
 	p1 := filepath.Join(dir, fmt.Sprintf("compare_%s_energy_vs_steps.png", d.Data))
-	if err := plots.Curves(p1, fmt.Sprintf("%s: 1-step energy vs post-training steps (mean over seeds %s)", d.Data, seeds),
+	if err := plots.Curves(p1, fmt.Sprintf("%s: 1-step energy vs post-training step (seeds %s)", d.Data, seeds),
 		"post-training step", "energy distance, 1 step", bySteps, true); err != nil {
 		return nil, err
 	}
 	p2 := filepath.Join(dir, fmt.Sprintf("compare_%s_energy_vs_cost.png", d.Data))
-	if err := plots.Curves(p2, fmt.Sprintf("%s: 1-step energy vs total training cost (mean over seeds %s)", d.Data, seeds),
+	if err := plots.Curves(p2, fmt.Sprintf("%s: 1-step energy vs total cost (seeds %s)", d.Data, seeds),
 		"million network evaluations (pre-, mid- and post-training, teacher NFE)", "energy distance, 1 step", byCost, true); err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func CompareFigures(d Dataset, dir string) ([]string, error) {
 		}
 	}
 	p3 := filepath.Join(dir, fmt.Sprintf("compare_%s_cost_to_reach.png", d.Data))
-	if err := plots.Curves(p3, fmt.Sprintf("%s: cost to reach a 1-step energy level (all seeds %s reach it)", d.Data, seeds),
+	if err := plots.Curves(p3, fmt.Sprintf("%s: cost to reach a 1-step energy (seeds %s)", d.Data, seeds),
 		"log10 of the 1-step energy level", "million network evaluations", reach, false); err != nil {
 		return nil, err
 	}

@@ -144,7 +144,7 @@ func Figures(s Spec, res []Result, dir string) ([]string, error) {
 			series = append(series, se)
 		}
 		p := filepath.Join(dir, fmt.Sprintf("%s_%s.png", s.Name, init))
-		title := fmt.Sprintf("%s: post-training from the %s init, 1-step energy (mean over seeds %v)", s.Name, init, s.Seeds)
+		title := fmt.Sprintf("%s, %s init: 1-step energy (mean of seeds %v)", s.Name, init, s.Seeds)
 		if err := plots.Curves(p, title, "post-training step", "energy distance, 1 step", series, true); err != nil {
 			return paths, err
 		}
