@@ -10,16 +10,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
-	"github.com/gocmt/cmt/lib/backend"
 	"github.com/gocmt/cmt/lib/runlog"
 	"github.com/gocmt/cmt/lib/sweep"
 )
@@ -35,14 +31,9 @@ func main() {
 	}
 	var specs []sweep.Spec
 	for _, f := range strings.Split(*files, ",") {
-		r, err := os.Open(f)
+		s, err := sweep.Load(f)
 		if err != nil {
 			fail(err)
-		}
-		s, err := sweep.Parse(r)
-		r.Close()
-		if err != nil {
-			fail(fmt.Errorf("%s: %w", f, err))
 		}
 		if s.Target <= 0 {
 			fail(fmt.Errorf("%s: a compare file needs a target line (the 1-step energy to measure the cost to reach)", f))
@@ -50,16 +41,8 @@ func main() {
 		specs = append(specs, s)
 	}
 	if !*report {
-		b, err := backend.New(os.Stderr)
-		if err != nil {
+		if err := sweep.RunAll(specs, func(s sweep.Spec) string { return filepath.Join(*out, s.Name) }, os.Stdout); err != nil {
 			fail(err)
-		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		for _, s := range specs {
-			if err := sweep.Run(ctx, s, filepath.Join(*out, s.Name), b, os.Stdout); err != nil {
-				fail(err)
-			}
 		}
 	}
 	var summary struct {

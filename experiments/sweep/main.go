@@ -7,15 +7,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
-	"github.com/gocmt/cmt/lib/backend"
 	"github.com/gocmt/cmt/lib/runlog"
 	"github.com/gocmt/cmt/lib/sweep"
 )
@@ -29,12 +25,7 @@ func main() {
 	if *file == "" || flag.NArg() > 0 {
 		fail(fmt.Errorf("usage: sweep -file <sweep file> [-out dir] [-figures dir] [-report]"))
 	}
-	f, err := os.Open(*file)
-	if err != nil {
-		fail(err)
-	}
-	spec, err := sweep.Parse(f)
-	f.Close()
+	spec, err := sweep.Load(*file)
 	if err != nil {
 		fail(err)
 	}
@@ -42,13 +33,7 @@ func main() {
 		*out = filepath.Join("runs", "sweep-"+spec.Name)
 	}
 	if !*report {
-		b, err := backend.New(os.Stderr)
-		if err != nil {
-			fail(err)
-		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		if err := sweep.Run(ctx, spec, *out, b, os.Stdout); err != nil {
+		if err := sweep.RunAll([]sweep.Spec{spec}, func(sweep.Spec) string { return *out }, os.Stdout); err != nil {
 			fail(err)
 		}
 	}
