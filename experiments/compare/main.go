@@ -60,7 +60,19 @@ func main() {
 		if len(d.Pipelines) == 0 {
 			fail(fmt.Errorf("%s: no finished runs under %s", s.Name, filepath.Join(*out, s.Name)))
 		}
-		summary.Datasets = append(summary.Datasets, d)
+		merged := false // a second file on the same data (another method) joins that dataset's pipelines
+		for i := range summary.Datasets {
+			if summary.Datasets[i].Data == d.Data {
+				summary.Datasets[i].Pipelines = append(summary.Datasets[i].Pipelines, d.Pipelines...)
+				summary.Datasets[i].Sweep += "," + d.Sweep
+				merged = true
+			}
+		}
+		if !merged {
+			summary.Datasets = append(summary.Datasets, d)
+		}
+	}
+	for _, d := range summary.Datasets {
 		table.WriteString(sweep.CompareTable(d) + "\n")
 		paths, err := sweep.CompareFigures(d, *figures)
 		if err != nil {
