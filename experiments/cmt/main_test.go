@@ -86,7 +86,7 @@ func TestKillResumeMatchesUninterrupted(t *testing.T) {
 // Bad flags give a clear error and a non-zero exit, before any work.
 func TestBadFlags(t *testing.T) {
 	bin := build(t)
-	for _, args := range [][]string{{"-preset", "nope"}, {"-set", "post.q=abc"}, {"-set", "nokey=1"}, {"-set", "post.inits=cmt,foo"}} {
+	for _, args := range [][]string{{"-preset", "nope"}, {"-set", "post.q=abc"}, {"-set", "nokey=1"}, {"-set", "post.inits=cmt,foo"}, {"-set", "mid.distance=l7"}} {
 		out, err := exec.Command(bin, args...).CombinedOutput()
 		if err == nil {
 			t.Errorf("%v: want an error, got success:\n%s", args, out)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gocmt/cmt/lib/distance"
 	"github.com/gocmt/cmt/lib/nets"
 )
 
@@ -283,6 +284,11 @@ func (p *Preset) Validate() error {
 	}
 	if p.MidPairs != "" && p.MidPairs != "all" && p.MidPairs != "endpoint" {
 		errs = append(errs, fmt.Sprintf("mid.pairs %q: use all or endpoint", p.MidPairs))
+	}
+	for k, d := range map[string]string{"mid.distance": p.MidDistance, "post.distance": p.PostDistance} {
+		if _, err := distance.Parse(d); err != nil {
+			errs = append(errs, k+": "+err.Error())
+		}
 	}
 	if p.PreSched != "" && p.PreSched != "constant" && p.PreSched != "linear" {
 		errs = append(errs, fmt.Sprintf("pre.lr_schedule %q: use constant or linear", p.PreSched))

@@ -265,7 +265,7 @@ func (s *Stage) Run(ctx context.Context, obj Objective, batch func(step int) []*
 				}
 			}
 			return fmt.Errorf("%s: %w (loss = %v at step %d); %s. Lower the learning rate (-set %s.lr=...) and rerun: the stage resumes from its checkpoint",
-				s.Name, ErrNonFinite, loss, s.Step, kept, s.Name)
+				s.Name, ErrNonFinite, loss, s.Step, kept, settingPrefix(s.Name))
 		}
 		sumLoss += loss
 		nLoss++
@@ -291,6 +291,19 @@ func (s *Stage) Run(ctx context.Context, obj Objective, batch func(step int) []*
 	}
 	bar.Finish()
 	return nil
+}
+
+// settingPrefix is the -set prefix of a stage's settings: pre for pretrain, mid for midtrain*, post for post_*.
+func settingPrefix(stage string) string {
+	switch {
+	case strings.HasPrefix(stage, "pre"):
+		return "pre"
+	case strings.HasPrefix(stage, "mid"):
+		return "mid"
+	case strings.HasPrefix(stage, "post"):
+		return "post"
+	}
+	return stage
 }
 
 func (s *Stage) lr(frac float64) float64 {

@@ -138,3 +138,12 @@ func TestCheckpointSettingsMismatchIsRefused(t *testing.T) {
 		t.Fatalf("want a refusal naming post.q, got %v", err)
 	}
 }
+
+// The NaN message names the stage's own -set prefix (pre.lr, mid.lr, post.lr), not its checkpoint name.
+func TestSettingPrefix(t *testing.T) {
+	for stage, want := range map[string]string{"pretrain": "pre", "midtrain": "mid", "midtrain_mf": "mid", "post_ect_cmt": "post", "post_meanflow_scratch": "post"} {
+		if got := settingPrefix(stage); got != want {
+			t.Errorf("settingPrefix(%q) = %q, want %q", stage, got, want)
+		}
+	}
+}
