@@ -134,11 +134,15 @@ var Presets = map[string]Preset{
 		PreSteps: 3000, PreBatch: 512, PreLR: 2e-3, PreEMA: 0.995, PMean: -1.2, PStd: 1.2,
 		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192,
 		MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
-		// ECT: the recipe of the comparison with an independent implementation (issue 16), the same for every
-		// init; not yet tuned per init (issue 11).
+		// ECT: shared settings (the recipe of the comparison with an independent implementation, issue 16), then
+		// each init's own learning rate, schedule and q, chosen on seed 0 (experiments/sweeps/tune-ect.txt: the
+		// lowest final 1-step energy over 22 recipes; README, "Fair comparison").
 		Inits: "cmt,diffusion,scratch", PostSteps: 3000, PostBatch: 512, PostLR: 2e-4, PostEMA: 0.995, PostSchedule: "constant",
 		Q: 16, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
-		EvalEvery: 250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
+		RecipeCMT:       "post.lr=1e-4 post.lr_schedule=linear",
+		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=linear",
+		RecipeScratch:   "post.lr=1e-3 post.q=64",
+		EvalEvery:       250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
 	},
 	"toy2d-mf": {
 		Name: "toy2d-mf", Data: "gmm8",
