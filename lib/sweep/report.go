@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/gocmt/cmt/lib/plots"
@@ -105,8 +106,21 @@ func Table(s Spec, rows []Row) string {
 	return b.String()
 }
 
+// maxCurves is the most curves a sweep figure draws.
+const maxCurves = 6
+
+// finalOf is the mean of a curve's last FinalEvals values.
+func finalOf(s plots.Series) float64 {
+	k := min(FinalEvals, len(s.Y))
+	var sum float64
+	for _, y := range s.Y[len(s.Y)-k:] {
+		sum += y
+	}
+	return sum / float64(k)
+}
+
 // Figures draws, for each init, the 1-step energy curves of every variant (mean over seeds at each evaluation
-// step) into dir/<sweep>_<init>.png, and returns the paths.
+// step) into dir/<sweep>_<init>.png — the maxCurves best by final value when there are more — and returns the paths.
 func Figures(s Spec, res []Result, dir string) ([]string, error) {
 	var paths []string
 	var inits []string
@@ -143,8 +157,13 @@ func Figures(s Spec, res []Result, dir string) ([]string, error) {
 			}
 			series = append(series, se)
 		}
-		p := filepath.Join(dir, fmt.Sprintf("%s_%s.png", s.Name, init))
 		title := fmt.Sprintf("%s, %s init: 1-step energy (mean of seeds %v)", s.Name, init, s.Seeds)
+		if len(series) > maxCurves { // a legend of many curves hides them: keep the best by their final value
+			sort.SliceStable(series, func(i, j int) bool { return finalOf(series[i]) < finalOf(series[j]) })
+			title = fmt.Sprintf("%s, %s init: best %d of %d (seeds %v)", s.Name, init, maxCurves, len(series), s.Seeds)
+			series = series[:maxCurves]
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%s_%s.png", s.Name, init))
 		if err := plots.Curves(p, title, "post-training step", "energy distance, 1 step", series, true); err != nil {
 			return paths, err
 		}
