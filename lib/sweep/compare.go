@@ -115,6 +115,7 @@ func (p *Pipeline) costAt(seed int64, step float64) Cost {
 }
 
 func (p *Pipeline) finish(target float64) {
+	p.Seeds, p.CostToTarget = nil, CostToTarget{}
 	var f1, f2, ce, cs []float64
 	var total Cost
 	for seed, curve := range p.curves {
@@ -236,7 +237,6 @@ func CompareFigures(d Dataset, dir string) ([]string, error) {
 		s := plots.Series{Name: label(p)}
 		for _, lv := range levels {
 			q := p
-			q.Seeds = nil
 			q.finish(lv)
 			if q.CostToTarget.Evals != nil {
 				s.X, s.Y = append(s.X, math.Log10(lv)), append(s.Y, *q.CostToTarget.Evals/1e6)
