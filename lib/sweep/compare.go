@@ -232,7 +232,7 @@ func CompareFigures(d Dataset, dir string) ([]string, error) {
 		return nil, err
 	}
 	var reach []plots.Series
-	levels := []float64{0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001}
+	levels := []float64{0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.0015, 0.001}
 	for _, p := range d.Pipelines {
 		s := plots.Series{Name: label(p)}
 		for _, lv := range levels {
