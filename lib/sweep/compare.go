@@ -15,8 +15,9 @@ import (
 type Dataset struct {
 	Data         string     `json:"data"`
 	Sweep        string     `json:"sweep"`
-	TargetEnergy float64    `json:"target_energy"` // the 1-step energy distance cost_to_target is measured at
-	NoiseFloor   float64    `json:"noise_floor_energy"`
+	TargetEnergy float64    `json:"target_energy"`      // the 1-step energy distance cost_to_target is measured at
+	NoiseFloor   Interval   `json:"noise_floor_energy"` // fresh data vs the reference set, over the seeds
+	Best         string     `json:"best"`               // the pipeline with the lowest mean final 1-step energy
 	Pipelines    []Pipeline `json:"pipelines"`
 }
 
@@ -31,9 +32,12 @@ type Pipeline struct {
 	Energy1      Interval       `json:"energy_1step"` // final: mean of the last FinalEvals evaluations, per seed
 	Energy2      Interval       `json:"energy_2step"`
 	CostToTarget CostToTarget   `json:"cost_to_target"`
-	Total        Cost           `json:"total_cost"` // mean over seeds, at the end of post-training
-	curves       map[int64][][4]float64
-	costs        map[int64]Costs
+	// VsBest is this pipeline's final 1-step energy minus the best pipeline's, paired by seed (same reference
+	// set and evaluation noise): an interval that excludes 0 separates the two.
+	VsBest Interval `json:"energy_1step_minus_best"`
+	Total  Cost     `json:"total_cost"` // mean over seeds, at the end of post-training
+	curves map[int64][][4]float64
+	costs  map[int64]Costs
 }
 
 // CostToTarget is the mean cost (over seeds) at the first evaluation whose 1-step energy is at most the target;
@@ -62,13 +66,14 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 		}
 		return by[k]
 	}
+	floors := map[int64]float64{}
 	for _, r := range res {
 		run := RunDir(dir, Variant{Name: r.Variant}, r.Seed)
 		sum, err := readSummary(run)
 		if err != nil {
 			return ds, err
 		}
-		ds.Data, ds.NoiseFloor = sum.Resolved.Data, r.Floor
+		ds.Data, floors[r.Seed] = sum.Resolved.Data, r.Floor
 		c, err := RunCosts(run)
 		if err != nil {
 			return ds, err
@@ -83,12 +88,42 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 		p.curves[r.Seed], p.costs[r.Seed] = r.Curve, c
 		p.Recipe = prefixed(sum.Resolved.ForInit(r.Init), "post.")
 	}
-	for _, k := range order {
-		p := by[k]
-		p.finish(target)
-		ds.Pipelines = append(ds.Pipelines, *p)
+	var fl []float64
+	for _, f := range floors {
+		fl = append(fl, f)
 	}
+	ds.NoiseFloor = Mean95(fl)
+	for _, k := range order {
+		by[k].finish(target)
+		ds.Pipelines = append(ds.Pipelines, *by[k])
+	}
+	ds.pairWithBest()
 	return ds, nil
+}
+
+// pairWithBest finds the pipeline with the lowest mean final 1-step energy and sets every pipeline's paired
+// difference to it over their common seeds.
+func (d *Dataset) pairWithBest() {
+	if len(d.Pipelines) == 0 {
+		return
+	}
+	best := &d.Pipelines[0]
+	for i := range d.Pipelines {
+		if d.Pipelines[i].Energy1.Mean < best.Energy1.Mean {
+			best = &d.Pipelines[i]
+		}
+	}
+	d.Best = best.Variant + ": " + best.Name()
+	for i := range d.Pipelines {
+		p := &d.Pipelines[i]
+		var diff []float64
+		for seed, c := range p.curves {
+			if b, ok := best.curves[seed]; ok {
+				diff = append(diff, lastMean(c, 1)-lastMean(b, 1))
+			}
+		}
+		p.VsBest = Mean95(diff)
+	}
 }
 
 // prefixed is the preset's settings whose keys start with prefix (per-init recipes left out).
@@ -154,16 +189,17 @@ func CompareTable(d Dataset) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (sweep %s): final = mean of the last %d evaluations, mean ± 95 %% interval over seeds; "+
 		"cost to reach 1-step energy %.3g in millions of network evaluations (training examples + teacher NFE) and seconds; "+
-		"noise floor %.2e\n\n", d.Data, d.Sweep, FinalEvals, d.TargetEnergy, d.NoiseFloor)
-	fmt.Fprintln(&b, "| variant | pipeline | recipe | seeds | 1-step energy | 2-step energy | total cost (M evals, s) | cost to target (M evals, s) |")
-	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|")
+		"noise floor (fresh data vs the reference set) %s; last column: final 1-step energy minus the best pipeline's (%s), paired by seed\n\n",
+		d.Data, d.Sweep, FinalEvals, d.TargetEnergy, d.NoiseFloor, d.Best)
+	fmt.Fprintln(&b, "| variant | pipeline | recipe | seeds | 1-step energy | 2-step energy | total cost (M evals, s) | cost to target (M evals, s) | − best, paired |")
+	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|")
 	for _, p := range d.Pipelines {
 		ctt := fmt.Sprintf("not reached (%d/%d seeds)", p.CostToTarget.Reached, len(p.Seeds))
 		if p.CostToTarget.Evals != nil {
 			ctt = fmt.Sprintf("%.2f, %.0f", *p.CostToTarget.Evals/1e6, *p.CostToTarget.Seconds)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %.2f, %.0f | %s |\n", p.Variant, p.Name(), recipeText(p), len(p.Seeds), p.Energy1, p.Energy2,
-			p.Total.Evals/1e6, p.Total.Seconds, ctt)
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %.2f, %.0f | %s | %s |\n", p.Variant, p.Name(), recipeText(p), len(p.Seeds), p.Energy1, p.Energy2,
+			p.Total.Evals/1e6, p.Total.Seconds, ctt, p.VsBest)
 	}
 	return b.String()
 }
