@@ -44,7 +44,7 @@ func TestSetListValue(t *testing.T) {
 // the post stage's fingerprint follows its own recipe only; recipes touching other stages are refused.
 func TestPerInitRecipe(t *testing.T) {
 	p, _ := Lookup("toy2d")
-	if err := p.Set("post.recipe.diffusion=post.lr=1e-3 post.q=64;post.lr=3e-4"); err != nil {
+	if err := p.Set("post.recipe.cmt=;post.recipe.scratch=;post.recipe.diffusion=post.lr=1e-3 post.q=64;post.lr=3e-4"); err != nil {
 		t.Fatal(err)
 	}
 	d, c := p.ForInit("diffusion"), p.ForInit("cmt")

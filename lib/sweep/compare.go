@@ -282,6 +282,9 @@ func CompareFigures(d Dataset, dir string) ([]string, error) {
 			reach = append(reach, s)
 		}
 	}
+	if len(reach) == 0 { // no pipeline reaches even the highest level on every seed
+		return []string{p1, p2}, nil
+	}
 	p3 := filepath.Join(dir, fmt.Sprintf("compare_%s_cost_to_reach.png", d.Data))
 	if err := plots.Curves(p3, fmt.Sprintf("%s: cost to reach a 1-step energy (seeds %s)", d.Data, seeds),
 		"log10 of the 1-step energy level", "million network evaluations", reach, false); err != nil {
