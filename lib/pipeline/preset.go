@@ -155,14 +155,14 @@ var Presets = map[string]Preset{
 		// MeanFlow's improved CIFAR-10 recipe (v1 times, ratio 0.75) at lr 1e-3 with linear decay; 2000 steps keep
 		// the default run under 5 minutes on 2 cores. Each init's lr and schedule chosen on seed 0
 		// (experiments/sweeps/tune-mf.txt: the lowest final 1-step energy over 8 recipes).
-		RecipeCMT:       "post.lr=1e-3 post.lr_schedule=linear",
-		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=constant",
-		RecipeScratch:   "post.lr=3e-3 post.lr_schedule=linear",
-		Inits:           "cmt,diffusion,scratch", PostMethod: "meanflow", PostSteps: 2000, PostBatch: 512, PostLR: 1e-3,
+		Inits: "cmt,diffusion,scratch", PostMethod: "meanflow", PostSteps: 2000, PostBatch: 512, PostLR: 1e-3,
 		PostEMA: 0.995, PostSchedule: "linear", Q: 1024, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
 		MFTMean: -0.6, MFTStd: 1.6, MFRMean: -4, MFRStd: 1.6, MFRatio: 0.75, MFOrder: "v1", MFP: 1, MFC: 1e-3,
 		MFJVP: "exact", MFFDEps: 1e-3,
 		EvalEvery: 250, EvalSamples: 5000, TMid: 0.5, SW2Proj: 64,
+		RecipeCMT:       "post.lr=1e-3 post.lr_schedule=linear",
+		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=constant",
+		RecipeScratch:   "post.lr=3e-3 post.lr_schedule=linear",
 	},
 }
 
