@@ -72,6 +72,9 @@ func main() {
 			summary.Datasets = append(summary.Datasets, d)
 		}
 	}
+	for i := range summary.Datasets {
+		summary.Datasets[i].PairWithBest() // over every method's pipelines on this data
+	}
 	for _, d := range summary.Datasets {
 		table.WriteString(sweep.CompareTable(d) + "\n")
 		paths, err := sweep.CompareFigures(d, *figures)

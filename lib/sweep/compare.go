@@ -27,6 +27,7 @@ type Pipeline struct {
 	Variant      string         `json:"variant"`
 	Init         string         `json:"init"`
 	Method       string         `json:"method"`
+	Family       string         `json:"family"` // the run\'s post-training method (ect, meanflow, lmd), also for "none"
 	Recipe       map[string]any `json:"recipe"`
 	Seeds        []int64        `json:"seeds"`
 	Energy1      Interval       `json:"energy_1step"` // final: mean of the last FinalEvals evaluations, per seed
@@ -79,12 +80,14 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 			return ds, err
 		}
 		if r.Init == "cmt" && len(r.Curve) > 0 {
-			p := get(r.Variant, "cmt", "none")
+			p := get(r.Variant+"/"+r.Method, "cmt", "none")
+			p.Variant, p.Family = r.Variant, r.Method
 			p.curves[r.Seed] = r.Curve[:1]
 			p.costs[r.Seed] = c
 			p.Recipe = prefixed(sum.Resolved, "mid.")
 		}
 		p := get(r.Variant, r.Init, r.Method)
+		p.Family = r.Method
 		p.curves[r.Seed], p.costs[r.Seed] = r.Curve, c
 		p.Recipe = prefixed(sum.Resolved.ForInit(r.Init), "post.")
 	}
@@ -97,13 +100,13 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 		by[k].finish(target)
 		ds.Pipelines = append(ds.Pipelines, *by[k])
 	}
-	ds.pairWithBest()
+	ds.PairWithBest()
 	return ds, nil
 }
 
-// pairWithBest finds the pipeline with the lowest mean final 1-step energy and sets every pipeline's paired
+// PairWithBest finds the pipeline with the lowest mean final 1-step energy and sets every pipeline's paired
 // difference to it over their common seeds.
-func (d *Dataset) pairWithBest() {
+func (d *Dataset) PairWithBest() {
 	if len(d.Pipelines) == 0 {
 		return
 	}
@@ -179,6 +182,9 @@ func (p *Pipeline) finish(target float64) {
 // Name is the pipeline's label in tables and figures.
 func (p Pipeline) Name() string {
 	if p.Method == "none" {
+		if p.Family == "meanflow" || p.Family == "lmd" {
+			return "cmt-mf, no post-training"
+		}
 		return "cmt, no post-training"
 	}
 	return fmt.Sprintf("%s init, %s", p.Init, p.Method)
@@ -210,6 +216,9 @@ func recipeText(p Pipeline) string {
 		return fmt.Sprintf("%v mid-training steps", p.Recipe["mid.steps"])
 	}
 	r := p.Recipe
+	if p.Method == "meanflow" || p.Method == "lmd" {
+		return fmt.Sprintf("lr %v %s, ratio %v, p %v, %v steps", r["post.lr"], r["post.lr_schedule"], r["post.ratio"], r["post.adaptive_p"], r["post.steps"])
+	}
 	dt := fmt.Sprintf("q %v", r["post.q"])
 	if de, ok := r["post.double_every"].(float64); ok && de > 0 {
 		dt = fmt.Sprintf("q %v doubled every %v", r["post.q"], de)
