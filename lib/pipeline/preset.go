@@ -6,6 +6,7 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"sort"
 	"strconv"
@@ -186,7 +187,8 @@ func Lookup(name string) (Preset, error) {
 }
 
 // Set applies overrides "key=value;key2=value2" (keys are the json names, e.g. post.q=1024); ',' also separates
-// settings, and a list value keeps its commas: "post.inits=cmt,diffusion;post.q=64".
+// settings, a list value keeps its commas ("post.inits=cmt,diffusion;post.q=64"), and "file:path" applies a
+// settings file (one key=value per line, # comments).
 func (p *Preset) Set(overrides string) error {
 	if strings.TrimSpace(overrides) == "" {
 		return nil
@@ -200,6 +202,12 @@ func (p *Preset) Set(overrides string) error {
 		keys = append(keys, k)
 	}
 	for _, kv := range splitSettings(overrides) {
+		if path, isFile := strings.CutPrefix(strings.TrimSpace(kv), "file:"); isFile {
+			if err := p.setFile(path); err != nil {
+				return err
+			}
+			continue
+		}
 		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		if !ok {
 			return fmt.Errorf("-set %q: want key=value", kv)
@@ -229,13 +237,33 @@ func (p *Preset) Set(overrides string) error {
 	return p.Validate()
 }
 
+// setFile applies a settings file: one key=value per line (or several separated by ';'), # starts a comment.
+func (p *Preset) setFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("-set file:%s: %w", path, err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		l, _, _ = strings.Cut(l, "#")
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if err := p.Set(strings.Join(lines, ";")); err != nil {
+		return fmt.Errorf("-set file:%s: %w", path, err)
+	}
+	return nil
+}
+
 // splitSettings splits "k=v;k2=v2" or "k=v,k2=v2" into settings. Between settings a ';' or a ','; a comma
 // followed by text with no '=' continues the previous value, so "post.inits=cmt,diffusion,q=4" keeps the list.
 func splitSettings(s string) []string {
 	var out []string
 	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' }) {
 		for _, kv := range strings.Split(part, ",") {
-			if len(out) > 0 && !strings.Contains(kv, "=") && !strings.HasSuffix(out[len(out)-1], ";") {
+			cont := !strings.Contains(kv, "=") && !strings.HasPrefix(strings.TrimSpace(kv), "file:")
+			if len(out) > 0 && cont && !strings.HasSuffix(out[len(out)-1], ";") {
 				out[len(out)-1] += "," + kv
 				continue
 			}

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -23,7 +25,8 @@ func TestSplitSettings(t *testing.T) {
 	}
 }
 
-// TestSetListValue sets a list-valued key next to others, both separators, and refuses a bare word after ';'.
+// TestSetListValue sets a list-valued key next to others, both separators, a settings file, and refuses a bare
+// word after ';' and a missing file.
 func TestSetListValue(t *testing.T) {
 	p, _ := Lookup("toy2d")
 	if err := p.Set("post.inits=cmt,scratch;post.q=64,post.lr=3e-4"); err != nil {
@@ -34,6 +37,16 @@ func TestSetListValue(t *testing.T) {
 	}
 	if err := p.Set("post.q=64;scratch"); err == nil || !strings.Contains(err.Error(), "want key=value") {
 		t.Errorf("bare word after ';': err = %v", err)
+	}
+	f := filepath.Join(t.TempDir(), "recipe.txt")
+	if err := os.WriteFile(f, []byte("# a recipe\npost.q=256   # fixed\npost.inits=cmt,diffusion\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Set("post.lr=1e-3;file:" + f); err != nil || p.Q != 256 || p.Inits != "cmt,diffusion" || p.PostLR != 1e-3 {
+		t.Errorf("file: q %g inits %q lr %g, err %v", p.Q, p.Inits, p.PostLR, err)
+	}
+	if err := p.Set("file:/nonexistent/recipe.txt"); err == nil || !strings.Contains(err.Error(), "file:/nonexistent") {
+		t.Errorf("missing file: err = %v", err)
 	}
 	if err := p.Set("mlp.embed=everywhere"); err == nil || !strings.Contains(err.Error(), "use layers or input") {
 		t.Errorf("bad mlp.embed: err = %v", err)
