@@ -26,26 +26,23 @@ func Embedding(c *Node, freqs []float64) *Node {
 
 // GeometricFreqs are n frequencies spaced geometrically from lo to hi (lo alone when n = 1).
 func GeometricFreqs(n int, lo, hi float64) []float64 {
-	f := make([]float64, n)
-	for k := range f {
-		a := 0.0
-		if n > 1 {
-			a = float64(k) / float64(n-1)
-		}
-		f[k] = lo * math.Pow(hi/lo, a)
-	}
-	return f
+	return freqGrid(n, func(a float64) float64 { return lo * math.Pow(hi/lo, a) })
 }
 
 // LinearFreqs are n frequencies spaced evenly from lo to hi (lo alone when n = 1).
 func LinearFreqs(n int, lo, hi float64) []float64 {
+	return freqGrid(n, func(a float64) float64 { return lo + (hi-lo)*a })
+}
+
+// freqGrid is at(k/(n−1)) for k = 0..n−1 (at(0) when n = 1).
+func freqGrid(n int, at func(a float64) float64) []float64 {
 	f := make([]float64, n)
 	for k := range f {
 		a := 0.0
 		if n > 1 {
 			a = float64(k) / float64(n-1)
 		}
-		f[k] = lo + (hi-lo)*a
+		f[k] = at(a)
 	}
 	return f
 }
