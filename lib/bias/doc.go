@@ -33,5 +33,5 @@
 //
 // Two measured facts matter for speed: in binaries built with GOEXPERIMENT=simd, the oracle's scalar float64 loop
 // ran 8–10× slower until a VZEROUPPER instruction had executed on its thread, and math.Exp ran 20–28× slower
-// (see vzu_amd64.go and exp.go for the workarounds used here).
+// (lib/fastmath holds the workarounds: a VZEROUPPER call and a pure-Go Exp).
 package bias

@@ -1,8 +1,8 @@
 package pipeline
 
 // The image presets. mnist-quick is sized for a 2-core CPU (≤ 60 minutes end to end, MNIST-FID);
-// cifar10 is the paper's CIFAR-10 recipe for XLA on a GPU (DDPM++ U-Net, Inception FID) — see method.md §1.3 and
-// §1.5. Both reuse the 2D pipeline's keys; see Preset for their meaning.
+// cifar10 is the paper's CIFAR-10 recipe for XLA on a GPU (DDPM++ U-Net, Inception FID; sony/cmt run_cmt_cifar.sh
+// and run_cmt+ecm_cifar.sh, listed in the README). Both reuse the 2D pipeline's keys; see Preset for their meaning.
 func init() {
 	// mnist-quick's backbone is an MLP (4×1024, time injected in every layer): on this CPU it trains ~9× more
 	// images per second than the DiT (1200 vs 130 images/s). Measured teachers (MNIST-FID, 1000 samples for the
