@@ -26,6 +26,13 @@ func (b *Book) Summary(r *pipeline.Run) {
 	if t := s.Teacher; t != nil {
 		b.Note(fmt.Sprintf("for reference, the teacher with %s, %d NFE: energy distance² %s, modes %s", t.Solver, t.NFE, e(t.Samples.Energy), precRecall(t.Samples)))
 	}
+	var recipes []string
+	for _, p := range s.Posttrain {
+		recipes = append(recipes, r.P.RecipeText(p.Init))
+	}
+	if len(recipes) > 0 {
+		b.Note("post-training recipes (each init's own, post.recipe.*): " + strings.Join(recipes, "; "))
+	}
 }
 
 func precRecall(m pipeline.SampleMetrics) string {

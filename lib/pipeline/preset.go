@@ -394,6 +394,23 @@ func (p Preset) forInit(init string) (Preset, error) {
 	return p, nil
 }
 
+// RecipeText describes init's post-training recipe in a few words: learning rate and schedule, q (ECT), steps.
+func (p Preset) RecipeText(init string) string {
+	q := p.ForInit(init)
+	sched := "constant"
+	if q.PostSchedule == "linear" {
+		sched = "linear decay"
+	}
+	if q.FlowMap() {
+		return fmt.Sprintf("%s: lr %g (%s), %d steps", init, q.PostLR, sched, q.PostSteps)
+	}
+	dt := fmt.Sprintf("q %g", q.Q)
+	if q.DoubleEvery > 0 {
+		dt += fmt.Sprintf(" halved every %d steps", q.DoubleEvery)
+	}
+	return fmt.Sprintf("%s: lr %g (%s), %s, %d steps", init, q.PostLR, sched, dt, q.PostSteps)
+}
+
 // InitList parses post.inits.
 func (p *Preset) InitList() ([]string, error) {
 	var out []string

@@ -64,6 +64,9 @@ func TestPerInitRecipe(t *testing.T) {
 	if d.PostLR != 1e-3 || d.Q != 64 || c.PostLR != 3e-4 || c.Q != p.Q || d.RecipeDiffusion != "" {
 		t.Errorf("diffusion lr %g q %g; cmt lr %g q %g", d.PostLR, d.Q, c.PostLR, c.Q)
 	}
+	if got := p.RecipeText("diffusion"); got != "diffusion: lr 0.001 (constant), q 64, 3000 steps" {
+		t.Errorf("RecipeText = %q", got)
+	}
 	r := &Run{P: p}
 	plain := &Run{P: c}
 	if r.fingerprint("post_ect_cmt") != plain.fingerprint("post_ect_cmt") {
