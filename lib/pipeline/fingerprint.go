@@ -58,7 +58,8 @@ func (r *Run) SharedStages() []string {
 // StageFingerprint is the settings fingerprint a stage's checkpoint must carry to be resumed by this run.
 func (r *Run) StageFingerprint(stage string) string { return r.fingerprint(stage) }
 
-// CheckpointPath is where this run keeps a stage's checkpoint.
-func (r *Run) CheckpointPath(stage string) string {
-	return filepath.Join(r.O.Out, "ckpt", stage+".ckpt")
-}
+// CheckpointPath is where this run keeps a stage's checkpoint (train.Stage.CheckpointPath for the same stage).
+func (r *Run) CheckpointPath(stage string) string { return filepath.Join(r.ckptDir(), stage+".ckpt") }
+
+// ckptDir is the run's checkpoint folder.
+func (r *Run) ckptDir() string { return filepath.Join(r.O.Out, "ckpt") }

@@ -153,7 +153,7 @@ func New(p Preset, o Options) (*Run, error) {
 
 func (r *Run) stage(name string, fwd train.Forward, cfg train.Config) (*train.Stage, error) {
 	cfg.Devices = r.P.Devices
-	st, err := train.NewStage(r.O.Backend, name, filepath.Join(r.O.Out, "ckpt"), r.Data.Dim(), fwd, cfg, r.O.Seed)
+	st, err := train.NewStage(r.O.Backend, name, r.ckptDir(), r.Data.Dim(), fwd, cfg, r.O.Seed)
 	if err != nil {
 		return nil, err
 	}

@@ -59,10 +59,10 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 	ds := Dataset{Sweep: s.Name, TargetEnergy: target}
 	var order []string
 	by := map[string]*Pipeline{}
-	get := func(v, init, method string) *Pipeline {
-		k := v + "/" + init + "/" + method
+	get := func(v, init, method, family string) *Pipeline {
+		k := v + "/" + init + "/" + method + "/" + family
 		if by[k] == nil {
-			by[k] = &Pipeline{Variant: v, Init: init, Method: method, curves: map[int64][][4]float64{}, costs: map[int64]Costs{}}
+			by[k] = &Pipeline{Variant: v, Init: init, Method: method, Family: family, curves: map[int64][][4]float64{}, costs: map[int64]Costs{}}
 			order = append(order, k)
 		}
 		return by[k]
@@ -80,14 +80,12 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 			return ds, err
 		}
 		if r.Init == "cmt" && len(r.Curve) > 0 {
-			p := get(r.Variant+"/"+r.Method, "cmt", "none")
-			p.Variant, p.Family = r.Variant, r.Method
+			p := get(r.Variant, "cmt", "none", r.Method)
 			p.curves[r.Seed] = r.Curve[:1]
 			p.costs[r.Seed] = c
 			p.Recipe = prefixed(sum.Resolved, "mid.")
 		}
-		p := get(r.Variant, r.Init, r.Method)
-		p.Family = r.Method
+		p := get(r.Variant, r.Init, r.Method, r.Method)
 		p.curves[r.Seed], p.costs[r.Seed] = r.Curve, c
 		p.Recipe = prefixed(sum.Resolved.ForInit(r.Init), "post.")
 	}

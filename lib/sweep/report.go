@@ -56,7 +56,6 @@ type Row struct {
 	Variant, Note, Init string
 	Final1, Final2      Interval // final 1- and 2-step energy distance
 	Start1              Interval // right after initialisation
-	Seconds             Interval // wall time of the whole run
 }
 
 // Aggregate groups results by variant and init, in the spec's variant order and the runs' init order.
@@ -75,12 +74,12 @@ func Aggregate(s Spec, res []Result) []Row {
 			by[r.Init] = append(by[r.Init], r)
 		}
 		for _, init := range inits {
-			var f1, f2, s1, sec []float64
+			var f1, f2, s1 []float64
 			for _, r := range by[init] {
-				f1, f2, s1, sec = append(f1, r.Final1), append(f2, r.Final2), append(s1, r.Start1), append(sec, r.Seconds)
+				f1, f2, s1 = append(f1, r.Final1), append(f2, r.Final2), append(s1, r.Start1)
 			}
 			rows = append(rows, Row{Variant: v.Name, Note: v.Note, Init: init, Final1: Mean95(f1), Final2: Mean95(f2),
-				Start1: Mean95(s1), Seconds: Mean95(sec)})
+				Start1: Mean95(s1)})
 		}
 	}
 	return rows

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
+	"github.com/gocmt/cmt/lib/backend"
 	"github.com/gocmt/cmt/lib/pipeline"
 	"github.com/gocmt/cmt/lib/runlog"
 	"github.com/gocmt/cmt/lib/train"
@@ -72,6 +75,23 @@ func Run(ctx context.Context, s Spec, dir string, b compute.Backend, status io.W
 	return nil
 }
 
+// RunAll runs every spec into its folder under dir(spec), on the default backend, stopping cleanly on SIGINT or
+// SIGTERM (the runs resume on the next call).
+func RunAll(specs []Spec, dir func(Spec) string, status io.Writer) error {
+	b, err := backend.New(os.Stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, s := range specs {
+		if err := Run(ctx, s, dir(s), b, status); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // SharedFile records, in a run's folder, which stages it took from which run: {"pretrain": "<run dir>", ...}.
 const SharedFile = "shared_from.json"
 
@@ -93,11 +113,11 @@ func share(r *pipeline.Run, s Spec, dir string, v Variant, seed int64) error {
 		}
 		want := r.StageFingerprint(stage)
 		for _, u := range s.Variants {
-			donor := RunDir(dir, u, seed)
-			src := filepath.Join(donor, "ckpt", stage+".ckpt")
 			if u.Name == v.Name {
 				continue
 			}
+			donor := RunDir(dir, u, seed)
+			src := filepath.Join(donor, "ckpt", filepath.Base(dst))
 			if got, err := train.ReadCheckpointConfig(src); err != nil || got != want {
 				continue
 			}

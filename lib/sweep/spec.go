@@ -5,16 +5,11 @@ package sweep
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
-
-	"github.com/gocmt/cmt/lib/backend"
 )
 
 // Spec is a sweep: every variant of the preset (Base overrides, then the variant's own) on every seed.
@@ -129,23 +124,6 @@ func Load(path string) (Spec, error) {
 		return s, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
-}
-
-// RunAll runs every spec into its folder under dir(spec), on the default backend, stopping cleanly on SIGINT or
-// SIGTERM (the runs resume on the next call).
-func RunAll(specs []Spec, dir func(Spec) string, status io.Writer) error {
-	b, err := backend.New(os.Stderr)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	for _, s := range specs {
-		if err := Run(ctx, s, dir(s), b, status); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func validName(s string) bool {
