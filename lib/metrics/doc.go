@@ -13,7 +13,11 @@
 //     2·E|X−Y| − E|X−X'| − E|Y−Y'|, computed exactly over all O(n·m) pairs.
 //     It is zero only when the two distributions are equal and is sensitive
 //     to every aspect of them (location, spread, shape, mode weights), so it
-//     is the primary metric for 2D experiments.
+//     is the primary metric for 2D experiments. EnergyDistance is the
+//     V-statistic (the distance between the empirical laws: ≥ 0, biased up
+//     by E|X−X'|/n + E|Y−Y'|/m); EnergyDistanceU is the unbiased U-statistic
+//     (expectation 0 for equal laws, so it can dip below 0), which resolves
+//     differences smaller than the V-statistic's noise floor.
 //   - SlicedW2 is the sliced Wasserstein-2 distance: the root mean square,
 //     over projection directions, of the 1D Wasserstein-2 distance between
 //     the projected samples. It is in the units of the data, and in 2D it

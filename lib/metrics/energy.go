@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"sync"
@@ -18,7 +19,8 @@ import (
 // within-set terms. It is then the energy distance between the two empirical
 // distributions, so D² ≥ 0 (up to round-off) for any two sets, and
 // EnergyDistance(x, x, dim) is exactly 0. As an estimate of the population
-// D² the V-statistic is biased upwards by E|X−X'|/n + E|Y−Y'|/m.
+// D² the V-statistic is biased upwards by E|X−X'|/n + E|Y−Y'|/m (its noise
+// floor for two samples of one law); EnergyDistanceU removes that bias.
 //
 // The cost is O((n+m)²·dim): all three pair sums are evaluated in full. Row
 // blocks are spread over runtime.GOMAXPROCS(0) goroutines, dim == 2 has a
@@ -29,21 +31,53 @@ import (
 // It returns an error if dim <= 0, if either set is empty or its length is
 // not a multiple of dim, or if a sample is NaN or infinite.
 func EnergyDistance(x, y []float64, dim int) (float64, error) {
-	n, err := checkPoints("x", x, dim)
-	if err != nil {
-		return 0, err
-	}
-	m, err := checkPoints("y", y, dim)
+	sxy, sxx, syy, n, m, err := energySums(x, y, dim, 1)
 	if err != nil {
 		return 0, err
 	}
 	fn, fm := float64(n), float64(m)
-	exy := pairDistSum(x, y, dim) / (fn * fm)
-	exx := pairDistSum(x, x, dim) / (fn * fn)
-	eyy := pairDistSum(y, y, dim) / (fm * fm)
 	// With x == y the three means are bitwise equal, so this is exactly 0.
-	d := 2*exy - exx - eyy
+	d := 2*sxy/(fn*fm) - sxx/(fn*fn) - syy/(fm*fm)
 	return d, nil
+}
+
+// EnergyDistanceU returns the unbiased (U-statistic) estimate of the squared
+// energy distance between the laws that x [n*dim] and y [m*dim] are samples
+// of:
+//
+//	D²_U = 2·Σ_ij |x_i−y_j|/(n·m) − Σ_{i≠j} |x_i−x_j|/(n(n−1)) − Σ_{i≠j} |y_i−y_j|/(m(m−1))
+//
+// Each term is an unbiased estimate of its expectation, so E[D²_U] is the
+// population D², which is 0 when the two laws are equal: unlike
+// EnergyDistance it has no noise floor of order E|X−X'|/n, and it can be
+// negative (by sampling noise) when the laws are equal or close. It is the
+// V-statistic minus its bias estimate, with the same pair sums, cost,
+// parallelism and input checks as EnergyDistance, and needs n, m ≥ 2.
+func EnergyDistanceU(x, y []float64, dim int) (float64, error) {
+	sxy, sxx, syy, n, m, err := energySums(x, y, dim, 2)
+	if err != nil {
+		return 0, err
+	}
+	fn, fm := float64(n), float64(m)
+	// The i == j pairs contribute 0 to sxx and syy, so they are already sums over i ≠ j.
+	return 2*sxy/(fn*fm) - sxx/(fn*(fn-1)) - syy/(fm*(fm-1)), nil
+}
+
+// energySums checks x and y (at least minRows points each) and returns the
+// three pair-distance sums of the energy distance, Σ|x_i−y_j|, Σ|x_i−x_j| and
+// Σ|y_i−y_j| over all ordered pairs, with the numbers of points n and m.
+func energySums(x, y []float64, dim, minRows int) (sxy, sxx, syy float64, n, m int, err error) {
+	if n, err = checkPoints("x", x, dim); err != nil {
+		return
+	}
+	if m, err = checkPoints("y", y, dim); err != nil {
+		return
+	}
+	if n < minRows || m < minRows {
+		err = fmt.Errorf("metrics: the estimate needs at least %d points in each set, got %d and %d", minRows, n, m)
+		return
+	}
+	return pairDistSum(x, y, dim), pairDistSum(x, x, dim), pairDistSum(y, y, dim), n, m, nil
 }
 
 // energyBlockRows is the number of rows of a that one task handles. It fixes

@@ -34,10 +34,27 @@ func TestEnergyDistanceSelfZero(t *testing.T) {
 	}
 }
 
-// TestEnergyDistanceBruteForce compares with a direct double loop over all
-// pairs on small sets of unequal sizes, for each dim branch. Both sums use
-// the same ~10⁴ terms in a different order, so they agree to round-off:
-// 1e-12 relative.
+// bruteDistSum is Σ_i Σ_j |a_i − b_j| by a direct double loop over all pairs.
+func bruteDistSum(a, b []float64, dim int) float64 {
+	s := 0.0
+	for i := 0; i < len(a); i += dim {
+		for j := 0; j < len(b); j += dim {
+			q := 0.0
+			for k := range dim {
+				d := a[i+k] - b[j+k]
+				q += d * d
+			}
+			s += math.Sqrt(q)
+		}
+	}
+	return s
+}
+
+// TestEnergyDistanceBruteForce compares both estimators with a direct double
+// loop over all pairs on small sets of unequal sizes, for each dim branch.
+// Both sums use the same ~10⁴ terms in a different order, so they agree to
+// round-off: 1e-12 relative. The U-statistic's within-set sums run over
+// i ≠ j only and are divided by n(n−1).
 func TestEnergyDistanceBruteForce(t *testing.T) {
 	rng := newRand(2)
 	for _, dim := range []int{1, 2, 4} {
@@ -47,27 +64,30 @@ func TestEnergyDistanceBruteForce(t *testing.T) {
 		mu := make([]float64, dim)
 		mu[0] = 0.7
 		y := gaussianPoints(rng, 157, mu, 1.5)
-		got, err := EnergyDistance(x, y, dim)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mean := func(a, b []float64) float64 {
-			s := 0.0
+		n, m := float64(len(x)/dim), float64(len(y)/dim)
+		sxy, sxx, syy := bruteDistSum(x, y, dim), bruteDistSum(x, x, dim), bruteDistSum(y, y, dim)
+		// The i == j terms of sxx and syy are exactly 0; subtract them anyway to state the U-statistic's sums.
+		var diag float64
+		for _, a := range [][]float64{x, y} {
 			for i := 0; i < len(a); i += dim {
-				for j := 0; j < len(b); j += dim {
-					q := 0.0
-					for k := range dim {
-						d := a[i+k] - b[j+k]
-						q += d * d
-					}
-					s += math.Sqrt(q)
-				}
+				diag += bruteDistSum(a[i:i+dim], a[i:i+dim], dim)
 			}
-			return s / float64(len(a)/dim*len(b)/dim)
 		}
-		want := 2*mean(x, y) - mean(x, x) - mean(y, y)
-		if math.Abs(got-want) > 1e-12*math.Abs(want) {
-			t.Errorf("dim %d: got %.15g, brute force %.15g", dim, got, want)
+		for _, c := range []struct {
+			name string
+			f    func(x, y []float64, dim int) (float64, error)
+			want float64
+		}{
+			{"V", EnergyDistance, 2*sxy/(n*m) - sxx/(n*n) - syy/(m*m)},
+			{"U", EnergyDistanceU, 2*sxy/(n*m) - (sxx-diag)/(n*(n-1)) - syy/(m*(m-1))},
+		} {
+			got, err := c.f(x, y, dim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(got-c.want) > 1e-12*math.Abs(c.want) {
+				t.Errorf("%s, dim %d: got %.15g, brute force %.15g", c.name, dim, got, c.want)
+			}
 		}
 	}
 }
@@ -119,20 +139,30 @@ func TestRiceMeanReference(t *testing.T) {
 	}
 }
 
-// energySpread returns the standard deviation of EnergyDistance over seeds
-// when each set has n points drawn by gen.
-func energySpread(t *testing.T, dim, n, seeds int, gen func(seed uint64, n int) (x, y []float64)) float64 {
+// energyDist is the signature of EnergyDistance and EnergyDistanceU.
+type energyDist func(x, y []float64, dim int) (float64, error)
+
+// energyOverSeeds returns the estimates of est over seeds when each set has n
+// points drawn by gen.
+func energyOverSeeds(t *testing.T, est energyDist, dim, n, seeds int, gen func(seed uint64, n int) (x, y []float64)) []float64 {
 	t.Helper()
 	v := make([]float64, seeds)
 	for s := range seeds {
 		x, y := gen(uint64(1000+s), n)
-		d, err := EnergyDistance(x, y, dim)
+		d, err := est(x, y, dim)
 		if err != nil {
 			t.Fatal(err)
 		}
 		v[s] = d
 	}
-	_, sd := meanStd(v)
+	return v
+}
+
+// energySpread returns the standard deviation of est over seeds when each
+// set has n points drawn by gen.
+func energySpread(t *testing.T, est energyDist, dim, n, seeds int, gen func(seed uint64, n int) (x, y []float64)) float64 {
+	t.Helper()
+	_, sd := meanStd(energyOverSeeds(t, est, dim, n, seeds, gen))
 	return sd
 }
 
@@ -142,7 +172,7 @@ func energySpread(t *testing.T, dim, n, seeds int, gen func(seed uint64, n int) 
 //	D² = 2·E|N(Δ, 2s²)| − 2·E|N(0, 2s²)|.
 //
 // Tolerance: the V-statistic has the known bias (E|X−X'| + E|Y−Y'|)/n, which
-// is added to the reference. Its standard deviation is estimated in the test
+// is added to the reference; the U-statistic has none. Its standard deviation is estimated in the test
 // from 16 independent replicates at n = 1000 and scaled by √(1000/4000)
 // (for D² > 0 the estimator is asymptotically normal with sd ∝ 1/√n). We
 // allow 5 such standard deviations, leaving room for the ~20% uncertainty
@@ -156,18 +186,34 @@ func TestEnergyDistanceGaussian1D(t *testing.T) {
 	within := normalAbsMean(0, 2*s*s)
 	truth := 2*normalAbsMean(delta, 2*s*s) - 2*within
 
-	const n = 4000
-	x, y := gen(7, n)
-	got, err := EnergyDistance(x, y, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expected := truth + 2*within/n
-	sd := energySpread(t, 1, 1000, 16, gen) * math.Sqrt(1000.0/n)
-	tol := 5 * sd
-	t.Logf("1D: estimate %.5f, closed form %.5f (+bias %.5f), sd %.5f", got, truth, 2*within/n, sd)
-	if math.Abs(got-expected) > tol {
-		t.Errorf("1D energy distance %.5f, want %.5f ± %.5f", got, expected, tol)
+	checkClosedForm(t, "1D", 1, 4000, 1000, 7, gen, truth, within)
+}
+
+// checkClosedForm draws n points per set from gen with seed, and checks both
+// estimators against the closed form truth: the V-statistic (EnergyDistance)
+// plus its bias 2·within/n, where within = E|X−X'| = E|Y−Y'|, and the
+// U-statistic (EnergyDistanceU), which is unbiased, against truth itself.
+// The tolerance is 5 standard deviations of the estimator, measured over 16
+// replicates at nSpread points and scaled by √(nSpread/n).
+func checkClosedForm(t *testing.T, name string, dim, n, nSpread int, seed uint64, gen func(seed uint64, n int) (x, y []float64), truth, within float64) {
+	t.Helper()
+	x, y := gen(seed, n)
+	for _, c := range []struct {
+		est  string
+		f    energyDist
+		bias float64
+	}{{"V", EnergyDistance, 2 * within / float64(n)}, {"U", EnergyDistanceU, 0}} {
+		got, err := c.f(x, y, dim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expected := truth + c.bias
+		sd := energySpread(t, c.f, dim, nSpread, 16, gen) * math.Sqrt(float64(nSpread)/float64(n))
+		tol := 5 * sd
+		t.Logf("%s, %s: estimate %.5f, closed form %.5f (+bias %.5f), sd %.5f", name, c.est, got, truth, c.bias, sd)
+		if math.Abs(got-expected) > tol {
+			t.Errorf("%s energy distance (%s-statistic) %.5f, want %.5f ± %.5f", name, c.est, got, expected, tol)
+		}
 	}
 }
 
@@ -176,8 +222,8 @@ func TestEnergyDistanceGaussian1D(t *testing.T) {
 // E|X−X'| a Rayleigh mean, giving the closed form
 // D² = 2·Rice(Δ, √2·s) − 2·Rice(0, √2·s).
 //
-// It checks (a) the estimate at Δ = 1 with n = 2000 against this closed form
-// (bias and 5-sd tolerance derived as in the 1D test, sd measured at n = 500
+// It checks (a) both estimates at Δ = 1 with n = 2000 against this closed
+// form (bias and 5-sd tolerance derived as in the 1D test, sd measured at n = 500
 // and scaled by 1/2), and (b) that with common random numbers the estimate is
 // strictly increasing over Δ ∈ {0, 0.25, 0.5, 1, 2}.
 func TestEnergyDistanceGaussian2D(t *testing.T) {
@@ -192,18 +238,8 @@ func TestEnergyDistanceGaussian2D(t *testing.T) {
 	}
 	within := riceMean(0, sig)
 	truth := 2*riceMean(delta, sig) - 2*within
-	x, y := gen(11, n)
-	got, err := EnergyDistance(x, y, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expected := truth + 2*within/n
-	sd := energySpread(t, 2, 500, 16, gen) * math.Sqrt(500.0/n)
-	tol := 5 * sd
-	t.Logf("2D: estimate %.5f, closed form %.5f (+bias %.5f), sd %.5f", got, truth, 2*within/n, sd)
-	if math.Abs(got-expected) > tol {
-		t.Errorf("2D energy distance %.5f, want %.5f ± %.5f", got, expected, tol)
-	}
+	checkClosedForm(t, "2D", 2, n, 500, 11, gen, truth, within)
+	x, _ := gen(11, n)
 
 	// Monotonicity: y is the same base sample shifted by each Δ.
 	base := gaussianPoints(newRand(12), n, []float64{0, 0}, s)
@@ -247,23 +283,70 @@ func TestEnergyDistanceErrors(t *testing.T) {
 		if _, err := EnergyDistance(c.x, c.y, c.dim); err == nil {
 			t.Errorf("%s: no error", c.name)
 		}
+		if _, err := EnergyDistanceU(c.x, c.y, c.dim); err == nil {
+			t.Errorf("%s: no error from EnergyDistanceU", c.name)
+		}
 	}
-	_, err := EnergyDistance(good, nan, 2)
-	if !errors.Is(err, errNaN) {
-		t.Errorf("NaN error %v does not say the samples contain NaN", err)
+	for _, f := range []energyDist{EnergyDistance, EnergyDistanceU} {
+		if _, err := f(good, nan, 2); !errors.Is(err, errNaN) {
+			t.Errorf("NaN error %v does not say the samples contain NaN", err)
+		}
+	}
+	// The U-statistic divides the within-set sums by n(n−1): one point is not enough.
+	if _, err := EnergyDistanceU([]float64{0, 0}, good, 2); err == nil {
+		t.Error("EnergyDistanceU with a single point in x: no error")
+	}
+	if _, err := EnergyDistance([]float64{0, 0}, good, 2); err != nil {
+		t.Errorf("EnergyDistance with a single point in x: %v", err)
+	}
+}
+
+// TestEnergyDistanceUZeroMean checks that the U-statistic is unbiased for two
+// samples of the same law (population D² = 0), where the V-statistic is not.
+// Over 2000 seeds, two sets of n = 100 points of N(0, I₂): the U-statistic's
+// mean is −2.9e-4 with standard error 4.3e-4 (−0.68 standard errors from 0;
+// the test allows 3); the V-statistic's mean on the same sets is 0.0352
+// (standard error 4.2e-4), its bias 2·E|X−X'|/n = 2·√π/100 = 0.0354 (the
+// Rayleigh mean of X−X' ~ N(0, 2I) is √π) within 0.67 standard errors, 83
+// standard errors from 0: a bias of that size would not pass.
+func TestEnergyDistanceUZeroMean(t *testing.T) {
+	const n, seeds = 100, 2000
+	gen := func(seed uint64, n int) ([]float64, []float64) {
+		rng := newRand(seed)
+		return gaussianPoints(rng, n, []float64{0, 0}, 1), gaussianPoints(rng, n, []float64{0, 0}, 1)
+	}
+	mu, sdU := meanStd(energyOverSeeds(t, EnergyDistanceU, 2, n, seeds, gen))
+	seU := sdU / math.Sqrt(seeds)
+	mv, sdV := meanStd(energyOverSeeds(t, EnergyDistance, 2, n, seeds, gen))
+	seV := sdV / math.Sqrt(seeds)
+	bias := 2 * math.Sqrt(math.Pi) / n
+	t.Logf("U: mean %.3g, se %.3g (%.2f se from 0); V: mean %.4g, se %.3g, bias %.4g (%.2f se from it, %.0f se from 0)",
+		mu, seU, mu/seU, mv, seV, bias, (mv-bias)/seV, mv/seV)
+	if math.Abs(mu) > 3*seU {
+		t.Errorf("U-statistic mean over %d seeds %.3g, want 0 ± %.3g (3 standard errors)", seeds, mu, 3*seU)
+	}
+	if math.Abs(mv-bias) > 3*seV {
+		t.Errorf("V-statistic mean over %d seeds %.4g, want its bias %.4g ± %.3g", seeds, mv, bias, 3*seV)
 	}
 }
 
 // BenchmarkEnergyDistance5000 measures n = m = 5000 points in 2D
-// (75·10⁶ pair distances).
+// (75·10⁶ pair distances), for each estimator (the same pair sums).
 func BenchmarkEnergyDistance5000(b *testing.B) {
 	rng := newRand(3)
 	x := gaussianPoints(rng, 5000, []float64{0, 0}, 1)
 	y := gaussianPoints(rng, 5000, []float64{0.5, 0}, 1)
-	for b.Loop() {
-		if _, err := EnergyDistance(x, y, 2); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct {
+		name string
+		f    energyDist
+	}{{"V", EnergyDistance}, {"U", EnergyDistanceU}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.f(x, y, 2); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
