@@ -31,14 +31,11 @@ import (
 // It returns an error if dim <= 0, if either set is empty or its length is
 // not a multiple of dim, or if a sample is NaN or infinite.
 func EnergyDistance(x, y []float64, dim int) (float64, error) {
-	sxy, sxx, syy, n, m, err := energySums(x, y, dim, 1)
+	ref, err := newEnergyRef(y, dim, 1)
 	if err != nil {
 		return 0, err
 	}
-	fn, fm := float64(n), float64(m)
-	// With x == y the three means are bitwise equal, so this is exactly 0.
-	d := 2*sxy/(fn*fm) - sxx/(fn*fn) - syy/(fm*fm)
-	return d, nil
+	return ref.V(x)
 }
 
 // EnergyDistanceU returns the unbiased (U-statistic) estimate of the squared
@@ -54,30 +51,74 @@ func EnergyDistance(x, y []float64, dim int) (float64, error) {
 // V-statistic minus its bias estimate, with the same pair sums, cost,
 // parallelism and input checks as EnergyDistance, and needs n, m ≥ 2.
 func EnergyDistanceU(x, y []float64, dim int) (float64, error) {
-	sxy, sxx, syy, n, m, err := energySums(x, y, dim, 2)
+	ref, err := newEnergyRef(y, dim, 2)
 	if err != nil {
 		return 0, err
 	}
-	fn, fm := float64(n), float64(m)
-	// The i == j pairs contribute 0 to sxx and syy, so they are already sums over i ≠ j.
-	return 2*sxy/(fn*fm) - sxx/(fn*(fn-1)) - syy/(fm*(fm-1)), nil
+	return ref.U(x)
 }
 
-// energySums checks x and y (at least minRows points each) and returns the
-// three pair-distance sums of the energy distance, Σ|x_i−y_j|, Σ|x_i−x_j| and
-// Σ|y_i−y_j| over all ordered pairs, with the numbers of points n and m.
-func energySums(x, y []float64, dim, minRows int) (sxy, sxx, syy float64, n, m int, err error) {
-	if n, err = checkPoints("x", x, dim); err != nil {
+// EnergyRef is a reference set y with its within-set pair sum Σ|y_i−y_j|
+// computed once: EnergyDistance(x, y) and EnergyDistanceU(x, y) against many
+// sample sets x then cost two pair sums each instead of three (the results
+// are bitwise the same).
+type EnergyRef struct {
+	y      []float64
+	dim, m int
+	syy    float64
+}
+
+// NewEnergyRef checks y [m*dim] (as EnergyDistance does) and sums its pair
+// distances.
+func NewEnergyRef(y []float64, dim int) (*EnergyRef, error) { return newEnergyRef(y, dim, 1) }
+
+func newEnergyRef(y []float64, dim, minRows int) (*EnergyRef, error) {
+	m, err := checkPoints("y", y, dim)
+	if err != nil {
+		return nil, err
+	}
+	if m < minRows {
+		return nil, fmt.Errorf("metrics: the U-statistic needs at least 2 points in y, got %d", m)
+	}
+	return &EnergyRef{y: y, dim: dim, m: m, syy: pairDistSum(y, y, dim)}, nil
+}
+
+// V is EnergyDistance(x, y) for the reference set y.
+func (r *EnergyRef) V(x []float64) (float64, error) {
+	sxy, sxx, n, err := r.sums(x, 1)
+	if err != nil {
+		return 0, err
+	}
+	fn, fm := float64(n), float64(r.m)
+	// With x == y the three means are bitwise equal, so this is exactly 0.
+	return 2*sxy/(fn*fm) - sxx/(fn*fn) - r.syy/(fm*fm), nil
+}
+
+// U is EnergyDistanceU(x, y) for the reference set y (which needs m ≥ 2).
+func (r *EnergyRef) U(x []float64) (float64, error) {
+	sxy, sxx, n, err := r.sums(x, 2)
+	if err != nil {
+		return 0, err
+	}
+	if r.m < 2 {
+		return 0, fmt.Errorf("metrics: the U-statistic needs at least 2 points in y, got %d", r.m)
+	}
+	fn, fm := float64(n), float64(r.m)
+	// The i == j pairs contribute 0 to sxx and syy, so they are already sums over i ≠ j.
+	return 2*sxy/(fn*fm) - sxx/(fn*(fn-1)) - r.syy/(fm*(fm-1)), nil
+}
+
+// sums checks x (at least minRows points, dimension r.dim) and returns Σ|x_i−y_j| and Σ|x_i−x_j| over all
+// ordered pairs, with the number of points n.
+func (r *EnergyRef) sums(x []float64, minRows int) (sxy, sxx float64, n int, err error) {
+	if n, err = checkPoints("x", x, r.dim); err != nil {
 		return
 	}
-	if m, err = checkPoints("y", y, dim); err != nil {
+	if n < minRows {
+		err = fmt.Errorf("metrics: the U-statistic needs at least 2 points in x, got %d", n)
 		return
 	}
-	if n < minRows || m < minRows {
-		err = fmt.Errorf("metrics: the estimate needs at least %d points in each set, got %d and %d", minRows, n, m)
-		return
-	}
-	return pairDistSum(x, y, dim), pairDistSum(x, x, dim), pairDistSum(y, y, dim), n, m, nil
+	return pairDistSum(x, r.y, r.dim), pairDistSum(x, x, r.dim), n, nil
 }
 
 // energyBlockRows is the number of rows of a that one task handles. It fixes

@@ -363,3 +363,37 @@ func ExampleEnergyDistance() {
 	fmt.Printf("%.6f\n", d2)
 	// Output: 1.414214
 }
+
+// TestEnergyRef checks that a cached reference set gives bitwise the same
+// values as EnergyDistance and EnergyDistanceU for several sample sets.
+func TestEnergyRef(t *testing.T) {
+	rng := newRand(4)
+	y := gaussianPoints(rng, 257, []float64{0, 0}, 1)
+	ref, err := NewEnergyRef(y, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range 3 {
+		x := gaussianPoints(rng, 100+50*k, []float64{0.3 * float64(k), 0}, 1)
+		v, _ := EnergyDistance(x, y, 2)
+		u, _ := EnergyDistanceU(x, y, 2)
+		rv, err := ref.V(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ru, err := ref.U(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rv != v || ru != u {
+			t.Errorf("set %d: cached V, U = %.17g, %.17g; direct %.17g, %.17g", k, rv, ru, v, u)
+		}
+	}
+	one, _ := NewEnergyRef([]float64{0, 0}, 2)
+	if _, err := one.U(y); err == nil {
+		t.Error("U against a one-point reference: no error")
+	}
+	if _, err := ref.V([]float64{0, 0, 1}); err == nil {
+		t.Error("V with a ragged x: no error")
+	}
+}
