@@ -7,7 +7,7 @@ import (
 )
 
 // fingerprint is the JSON object of the settings a stage depends on: the global keys (data, time convention,
-// backbone, dit.*), the seed, and the keys of its own and earlier stages ("pre." for pre-training; "pre." and "mid." for
+// backbone, dit.*, unet.*), the seed, and the keys of its own and earlier stages ("pre." for pre-training; "pre." and "mid." for
 // mid-training; all three for post-training). Evaluation settings and the list of inits are left out: changing
 // them does not invalidate trained weights.
 func (r *Run) fingerprint(stage string) string {
@@ -33,7 +33,8 @@ func (r *Run) fingerprint(stage string) string {
 		if k == "preset" || k == "post.inits" {
 			continue
 		}
-		if !strings.Contains(k, ".") || strings.HasPrefix(k, "dit.") || strings.HasPrefix(k, "mlp.") {
+		if !strings.Contains(k, ".") || strings.HasPrefix(k, "dit.") || strings.HasPrefix(k, "unet.") ||
+			strings.HasPrefix(k, "mlp.") {
 			keep[k] = v
 		}
 		for _, p := range prefixes {

@@ -49,9 +49,7 @@ func (r *Run) backbone(times int) (nets.Backbone, error) {
 		}
 		return d, nil
 	case "unet":
-		u := nets.CIFAR10UNet(times)
-		u.Channels, u.Height, u.Width = c, h, w
-		return u, nil
+		return p.UNet(times)
 	}
 	m := r.Model
 	m.Times = times

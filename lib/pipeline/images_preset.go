@@ -19,6 +19,20 @@ func init() {
 		Q: 256, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
 		EvalEvery: 400, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
 	}
+	// mnist-gpu is mnist-quick on a small DDPM++ U-Net for one GPU (XLA through the CUDA PJRT plugin,
+	// experiments/gpu/all.sh): 64 channels, multipliers 1,2,2 (28 → 14 → 7), 2 blocks per level, attention at 7×7,
+	// dropout 0.1; batch 256. Sized to run end to end in about 4 minutes on one H200 (README, "GPU").
+	Presets["mnist-gpu"] = Preset{
+		Name: "mnist-gpu", Data: "mnist",
+		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
+		Net: "unet", UNetChannels: 64, UNetMult: "1,2,2", UNetBlocks: 2, UNetAttn: "7", UNetDropout: 0.1,
+		PreSteps: 3000, PreBatch: 256, PreLR: 5e-4, PreEMA: 0.999, PMean: -1.2, PStd: 1.2,
+		Solver: "dpm3", SolverSteps: 16, Trajectories: 4096,
+		MidSteps: 1000, MidBatch: 256, MidLR: 2e-4, MidEMA: 0.999, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
+		Inits: "cmt,diffusion,scratch", PostSteps: 600, PostBatch: 256, PostLR: 1e-4, PostEMA: 0.999, PostSchedule: "linear",
+		Q: 256, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
+		EvalEvery: 300, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
+	}
 	// cifar10 follows sony/cmt's run_cmt_cifar.sh and run_cmt+ecm_cifar.sh: DDPM++ (128 channels, [2,2,2],
 	// dropout 0.2), 16-step DPM-Solver++(3M) teacher trajectories, batch 128, lr 2e-4 with linear decay, EMA 0.999
 	// for mid-training (300k steps = 38.4 Mimg); ECT with q = 4096 fixed, lr 1e-4 linear, EMA 0.9999 (100k steps).

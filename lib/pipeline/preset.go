@@ -47,7 +47,14 @@ type Preset struct {
 	DiTHidden      int     `json:"dit.hidden,omitempty"`
 	DiTDepth       int     `json:"dit.depth,omitempty"`
 	DiTHeads       int     `json:"dit.heads,omitempty"`
-	Devices        int     `json:"train.devices,omitempty"` // data-parallel devices per training step (0, 1 = one device)
+	// U-Net (nets.UNet, net=unet): zero values keep the CIFAR-10 DDPM++ settings (nets.CIFAR10UNet: 128 channels,
+	// multipliers 2,2,2, 4 blocks per level, attention at 16, dropout 0.2); unet.dropout < 0 turns dropout off.
+	UNetChannels int     `json:"unet.channels,omitempty"`
+	UNetMult     string  `json:"unet.mult,omitempty"`   // channel multiplier per level, comma-separated, e.g. 1,2,2
+	UNetBlocks   int     `json:"unet.blocks,omitempty"` // residual blocks per level (encoder)
+	UNetAttn     string  `json:"unet.attn,omitempty"`   // resolutions (image heights) with self-attention, e.g. 7; "none"
+	UNetDropout  float64 `json:"unet.dropout,omitempty"`
+	Devices      int     `json:"train.devices,omitempty"` // data-parallel devices per training step (0, 1 = one device)
 
 	// Stage 1: EDM pre-training of the teacher.
 	PreSteps int     `json:"pre.steps"`
@@ -456,6 +463,57 @@ func (p *Preset) MLP(dim, times int) nets.MLP {
 // Images reports whether the data are images (FID evaluation, image figures).
 func (p *Preset) Images() bool { return p.Data == "mnist" || p.Data == "cifar10" }
 
+// UNet is the preset's U-Net for its image shape with the given number of time inputs: nets.CIFAR10UNet with
+// every unet.* key that is set replacing its value.
+func (p *Preset) UNet(times int) (nets.UNet, error) {
+	u := nets.CIFAR10UNet(times)
+	u.Channels, u.Height, u.Width = imageShape(p.Data)
+	if p.UNetChannels != 0 {
+		u.ModelChannels = p.UNetChannels
+	}
+	if p.UNetBlocks != 0 {
+		u.BlocksPerRes = p.UNetBlocks
+	}
+	switch {
+	case p.UNetDropout < 0:
+		u.Dropout = 0
+	case p.UNetDropout > 0:
+		u.Dropout = p.UNetDropout
+	}
+	var err error
+	if p.UNetMult != "" {
+		if u.Mult, err = parseInts("unet.mult", p.UNetMult); err != nil {
+			return u, err
+		}
+	}
+	switch p.UNetAttn {
+	case "":
+	case "none":
+		u.AttnRes = nil
+	default:
+		if u.AttnRes, err = parseInts("unet.attn", p.UNetAttn); err != nil {
+			return u, err
+		}
+	}
+	if err := u.Validate(); err != nil {
+		return u, fmt.Errorf("preset %s: %w", p.Name, err)
+	}
+	return u, nil
+}
+
+// parseInts reads a comma-separated list of integers (the value of key).
+func parseInts(key, s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%s=%s: want comma-separated integers", key, s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // validateNet checks the backbone's keys.
 func (p *Preset) validateNet() []string {
 	var errs []string
@@ -469,6 +527,9 @@ func (p *Preset) validateNet() []string {
 	case "dit":
 		need = map[string]int{"dit.patch": p.DiTPatch, "dit.hidden": p.DiTHidden, "dit.depth": p.DiTDepth, "dit.heads": p.DiTHeads}
 	case "unet":
+		if _, err := p.UNet(1); err != nil {
+			errs = append(errs, err.Error())
+		}
 	default:
 		errs = append(errs, fmt.Sprintf("net %q: use mlp, dit or unet", p.Net))
 	}
