@@ -8,7 +8,7 @@ import (
 
 // SampleMetrics are the sample-quality numbers of one sample set against the reference data.
 type SampleMetrics struct {
-	Energy    float64  `json:"energy"`              // squared energy distance (primary 2D metric)
+	Energy    float64  `json:"energy"`              // squared energy distance (primary 2D metric; estimator: Evaluator.Unbiased)
 	SW2       float64  `json:"sw2"`                 // sliced Wasserstein-2
 	FD        float64  `json:"fd"`                  // Fréchet distance (means and covariances only)
 	Precision *float64 `json:"precision,omitempty"` // fraction within 3σ of a mode (mixture data)
@@ -24,10 +24,20 @@ type Evaluator struct {
 	SW2Proj int
 	Seed    uint64
 	GMM     *data.GMM // non-nil for mixture data (mode precision/recall)
+	// Unbiased selects the U-statistic energy distance (metrics.EnergyDistanceU; preset eval.energy=u) instead of
+	// the V-statistic (metrics.EnergyDistance), whose expectation for equal laws is E|X−X'|/n + E|Y−Y'|/m > 0.
+	Unbiased bool
+	ref      *energyRef // Ref with its within-set energy pair sum, built on first use
 
 	// Image data: FID of samples [n·dim] against fixed reference statistics; when set, Score computes only it.
 	FID     func(x []float64) (float64, error)
 	FIDName string // what FID means here (features, reference set), for tables and figures
+}
+
+// energyRef is the cached reference set of the energy distance and the slice it was built from.
+type energyRef struct {
+	*metrics.EnergyRef
+	y []float64
 }
 
 // Score computes the metrics of samples x [n·dim].
@@ -39,7 +49,18 @@ func (e *Evaluator) Score(x []float64) (SampleMetrics, error) {
 		m.FID = &f
 		return m, err
 	}
-	if m.Energy, err = metrics.EnergyDistance(x, e.Ref, e.Dim); err != nil {
+	if e.ref == nil || len(e.ref.y) != len(e.Ref) || &e.ref.y[0] != &e.Ref[0] { // Ref's pair sum, once per reference set
+		r, err := metrics.NewEnergyRef(e.Ref, e.Dim)
+		if err != nil {
+			return m, err
+		}
+		e.ref = &energyRef{EnergyRef: r, y: e.Ref}
+	}
+	energy := e.ref.V
+	if e.Unbiased {
+		energy = e.ref.U
+	}
+	if m.Energy, err = energy(x); err != nil {
 		return m, err
 	}
 	if m.SW2, err = metrics.SlicedW2(x, e.Ref, e.Dim, e.SW2Proj, e.Seed); err != nil {
@@ -56,6 +77,22 @@ func (e *Evaluator) Score(x []float64) (SampleMetrics, error) {
 		m.Precision, m.Recall = &p, &r
 	}
 	return m, nil
+}
+
+// EnergyEstimator names the preset's energy distance estimator: "v" (V-statistic, the default) or "u".
+func (p *Preset) EnergyEstimator() string {
+	if p.EvalEnergy == "u" {
+		return "u"
+	}
+	return "v"
+}
+
+// EnergyLabel is the estimator in words, for tables and figure labels.
+func EnergyLabel(estimator string) string {
+	if estimator == "u" {
+		return "energy distance² (U-statistic, unbiased)"
+	}
+	return "energy distance² (V-statistic)"
 }
 
 // CurvePoint is one evaluation of a post-training run: 1-step and 2-step metrics on EMA weights.

@@ -63,15 +63,20 @@ func (r *Run) Figures() error {
 			*s = append(*s, fl)
 		}
 		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_1step.png"), "1-step energy distance during ECT post-training",
-			"post-training step", "energy distance² (log)", e1, true); err != nil {
+			"post-training step", p.energyAxis(), e1, true); err != nil {
 			return err
 		}
 		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"), "2-step energy distance during ECT post-training",
-			"post-training step", "energy distance² (log)", e2, true); err != nil {
+			"post-training step", p.energyAxis(), e2, true); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// energyAxis is the y label of energy-vs-step figures (log axes drop values ≤ 0, which the U-statistic can take).
+func (p *Preset) energyAxis() string {
+	return EnergyLabel(p.EnergyEstimator()) + ", log (values ≤ 0 not drawn)"
 }
 
 // postCurves are the post-training curves of every init: 1-step and 2-step metric (energy, or FID for images) vs

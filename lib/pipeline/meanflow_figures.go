@@ -116,12 +116,12 @@ func (r *Run) figuresFlowMap(rows []fewStepRow) error {
 	}
 	what := methodLabel(p.PostMethod)
 	if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_1step.png"), "1-step energy distance during "+what+" post-training",
-		"post-training step", "energy distance² (log)", e1, true); err != nil {
+		"post-training step", p.energyAxis(), e1, true); err != nil {
 		return err
 	}
 	return plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"),
 		fmt.Sprintf("2-step (t_mid = %g) energy distance during %s post-training", p.TMid, what),
-		"post-training step", "energy distance² (log)", e2, true)
+		"post-training step", p.energyAxis(), e2, true)
 }
 
 // tableFlowMap renders the flow-map run's summary as text.
@@ -129,6 +129,7 @@ func (r *Run) tableFlowMap(rows []fewStepRow) string {
 	s := r.Summary
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n== %s (backend %s, seed %d, %.0f s) ==\n", s.Preset, s.Backend, s.Seed, s.WallSeconds)
+	fmt.Fprintf(&b, "energy: %s\n", EnergyLabel(s.EnergyEstimator))
 	fmt.Fprintf(&b, "noise floor (data vs fresh data): energy %.2e  sw2 %.3f  fd %.2e\n", s.NoiseFloor.Energy, s.NoiseFloor.SW2, s.NoiseFloor.FD)
 	if t := s.Teacher; t != nil {
 		fmt.Fprintf(&b, "flow-matching teacher (%s, %d NFE): energy %.2e  sw2 %.3f  fd %.2e%s\n", t.Solver, t.NFE, t.Samples.Energy,

@@ -124,6 +124,9 @@ type Preset struct {
 	EvalSamples int     `json:"eval.samples"` // samples per evaluation (≥ 5000)
 	TMid        float64 `json:"eval.t_mid"`   // 2-step sampler's intermediate time
 	SW2Proj     int     `json:"eval.sw2_proj"`
+	// Energy distance estimator of the Energy metric: v (the biased V-statistic, metrics.EnergyDistance; "" too)
+	// or u (the unbiased U-statistic, metrics.EnergyDistanceU: expectation 0 for equal laws, so it can be < 0).
+	EvalEnergy string `json:"eval.energy,omitempty"`
 	// Image data: FID replaces the 2D metrics. MNIST uses the LeNet features of lib/fid (weights committed);
 	// CIFAR-10 uses Inception-v3 with weights from eval.inception (see lib/fid) and the reference statistics cached
 	// in eval.fid_ref ("" = <run>/fid_ref.json), computed from the training set when missing.
@@ -332,6 +335,9 @@ func (p *Preset) Validate() error {
 		if _, err := distance.Parse(d); err != nil {
 			errs = append(errs, k+": "+err.Error())
 		}
+	}
+	if p.EvalEnergy != "" && p.EvalEnergy != "v" && p.EvalEnergy != "u" {
+		errs = append(errs, fmt.Sprintf("eval.energy %q: use v (V-statistic) or u (U-statistic)", p.EvalEnergy))
 	}
 	if p.PreSched != "" && p.PreSched != "constant" && p.PreSched != "linear" {
 		errs = append(errs, fmt.Sprintf("pre.lr_schedule %q: use constant or linear", p.PreSched))

@@ -134,7 +134,8 @@ func New(p Preset, o Options) (*Run, error) {
 			return nil, err
 		}
 	} else {
-		r.Eval = &Evaluator{Ref: ds.Sample(r.rngFor(streamRef, 0), n), Dim: dim, SW2Proj: p.SW2Proj, Seed: uint64(o.Seed), GMM: r.GMM}
+		r.Eval = &Evaluator{Ref: ds.Sample(r.rngFor(streamRef, 0), n), Dim: dim, SW2Proj: p.SW2Proj, Seed: uint64(o.Seed), GMM: r.GMM,
+			Unbiased: p.EnergyEstimator() == "u"}
 	}
 	r.Eval.Z, r.Eval.Z2 = z, z2
 	if r.Log, err = runlog.Open(filepath.Join(o.Out, "metrics.jsonl")); err != nil {
@@ -148,6 +149,9 @@ func New(p Preset, o Options) (*Run, error) {
 		return nil, err
 	}
 	r.Summary = Summary{Preset: p.Name, Backend: o.Backend.Name(), Seed: o.Seed, NoiseFloor: floor, Resolved: p, FIDName: r.Eval.FIDName}
+	if !p.Images() {
+		r.Summary.EnergyEstimator = p.EnergyEstimator()
+	}
 	return r, nil
 }
 
@@ -437,6 +441,7 @@ func (s Summary) Table() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n== %s (backend %s, seed %d, %.0f s) ==\n", s.Preset, s.Backend, s.Seed, s.WallSeconds)
+	fmt.Fprintf(&b, "energy: %s\n", EnergyLabel(s.EnergyEstimator))
 	fmt.Fprintf(&b, "noise floor (data vs fresh data): energy %.2e  sw2 %.3f  fd %.2e\n", s.NoiseFloor.Energy, s.NoiseFloor.SW2, s.NoiseFloor.FD)
 	if t := s.Teacher; t != nil {
 		fmt.Fprintf(&b, "teacher (%s, %d NFE): energy %.2e  sw2 %.3f  fd %.2e%s\n", t.Solver, t.NFE, t.Samples.Energy, t.Samples.SW2, t.Samples.FD, pr(t.Samples))

@@ -2,16 +2,19 @@ package pipeline
 
 // Summary is what summary.json holds.
 type Summary struct {
-	Preset       string         `json:"preset"`
-	Backend      string         `json:"backend"`
-	Seed         int64          `json:"seed"`
-	WallSeconds  float64        `json:"wall_seconds"`
-	StageSeconds []StageTime    `json:"stage_seconds"`
-	NoiseFloor   SampleMetrics  `json:"noise_floor"` // metrics of fresh data against the reference set
-	Teacher      *TeacherReport `json:"teacher"`
-	Posttrain    []PostRow      `json:"posttrain"`
-	Resolved     Preset         `json:"resolved_preset"`
-	FIDName      string         `json:"fid_metric,omitempty"` // image data: which FID (features, reference set)
+	Preset       string        `json:"preset"`
+	Backend      string        `json:"backend"`
+	Seed         int64         `json:"seed"`
+	WallSeconds  float64       `json:"wall_seconds"`
+	StageSeconds []StageTime   `json:"stage_seconds"`
+	NoiseFloor   SampleMetrics `json:"noise_floor"` // metrics of fresh data against the reference set
+	// EnergyEstimator is the energy distance estimator of every energy in the summary (2D data): v (V-statistic)
+	// or u (unbiased U-statistic); preset key eval.energy.
+	EnergyEstimator string         `json:"energy_estimator,omitempty"`
+	Teacher         *TeacherReport `json:"teacher"`
+	Posttrain       []PostRow      `json:"posttrain"`
+	Resolved        Preset         `json:"resolved_preset"`
+	FIDName         string         `json:"fid_metric,omitempty"` // image data: which FID (features, reference set)
 }
 
 // StageTime is the wall time of one stage.

@@ -8,17 +8,21 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gocmt/cmt/lib/pipeline"
 	"github.com/gocmt/cmt/lib/plots"
 )
 
 // Dataset is one dataset's comparison in make compare's summary.json.
 type Dataset struct {
-	Data         string     `json:"data"`
-	Sweep        string     `json:"sweep"`
-	TargetEnergy float64    `json:"target_energy"`      // the 1-step energy distance cost_to_target is measured at
-	NoiseFloor   Interval   `json:"noise_floor_energy"` // fresh data vs the reference set, over the seeds
-	Best         string     `json:"best"`               // the pipeline with the lowest mean final 1-step energy
-	Pipelines    []Pipeline `json:"pipelines"`
+	Data         string  `json:"data"`
+	Sweep        string  `json:"sweep"`
+	TargetEnergy float64 `json:"target_energy"` // the 1-step energy distance cost_to_target is measured at
+	// EnergyEstimator is the estimator of every energy of this dataset (preset eval.energy): v (V-statistic,
+	// biased up by a noise floor) or u (U-statistic, unbiased: 0 for equal laws, can be < 0).
+	EnergyEstimator string     `json:"energy_estimator"`
+	NoiseFloor      Interval   `json:"noise_floor_energy"` // fresh data vs the reference set, over the seeds
+	Best            string     `json:"best"`               // the pipeline with the lowest mean final 1-step energy
+	Pipelines       []Pipeline `json:"pipelines"`
 }
 
 // Pipeline is one initialisation + post-training method over the seeds. Method "none" is the CMT student as it
@@ -74,7 +78,7 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 		if err != nil {
 			return ds, err
 		}
-		ds.Data, floors[r.Seed] = sum.Resolved.Data, r.Floor
+		ds.Data, ds.EnergyEstimator, floors[r.Seed] = sum.Resolved.Data, sum.Resolved.EnergyEstimator(), r.Floor
 		c, err := RunCosts(run)
 		if err != nil {
 			return ds, err
@@ -191,10 +195,10 @@ func (p Pipeline) Name() string {
 // CompareTable renders a dataset's pipelines as Markdown.
 func CompareTable(d Dataset) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (sweep %s): final = mean of the last %d evaluations, mean ± 95 %% interval over seeds; "+
+	fmt.Fprintf(&b, "%s (sweep %s): %s; final = mean of the last %d evaluations, mean ± 95 %% interval over seeds; "+
 		"cost to reach 1-step energy %.3g in millions of network evaluations (training examples + teacher NFE) and seconds; "+
 		"noise floor (fresh data vs the reference set) %s; last column: final 1-step energy minus the best pipeline's (%s), paired by seed\n\n",
-		d.Data, d.Sweep, FinalEvals, d.TargetEnergy, d.NoiseFloor, d.Best)
+		d.Data, d.Sweep, pipeline.EnergyLabel(d.EnergyEstimator), FinalEvals, d.TargetEnergy, d.NoiseFloor, d.Best)
 	fmt.Fprintln(&b, "| variant | pipeline | recipe | seeds | 1-step energy | 2-step energy | total cost (M evals, s) | cost to target (M evals, s) | − best, paired |")
 	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|")
 	for _, p := range d.Pipelines {
@@ -266,12 +270,12 @@ func CompareFigures(d Dataset, dir string) ([]string, error) {
 	seeds := fmt.Sprint(d.Pipelines[0].Seeds)
 	p1 := filepath.Join(dir, fmt.Sprintf("compare_%s_energy_vs_steps.png", d.Data))
 	if err := plots.Curves(p1, fmt.Sprintf("%s: 1-step energy vs post-training step (seeds %s)", d.Data, seeds),
-		"post-training step", "energy distance, 1 step", bySteps, true); err != nil {
+		"post-training step", energyAxis(d.EnergyEstimator), bySteps, true); err != nil {
 		return nil, err
 	}
 	p2 := filepath.Join(dir, fmt.Sprintf("compare_%s_energy_vs_cost.png", d.Data))
 	if err := plots.Curves(p2, fmt.Sprintf("%s: 1-step energy vs total cost (seeds %s)", d.Data, seeds),
-		"million network evaluations (pre-, mid- and post-training, teacher NFE)", "energy distance, 1 step", byCost, true); err != nil {
+		"million network evaluations (pre-, mid- and post-training, teacher NFE)", energyAxis(d.EnergyEstimator), byCost, true); err != nil {
 		return nil, err
 	}
 	var reach []plots.Series

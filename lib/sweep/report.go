@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gocmt/cmt/lib/pipeline"
 	"github.com/gocmt/cmt/lib/plots"
 )
 
@@ -56,6 +57,7 @@ type Row struct {
 	Variant, Note, Init string
 	Final1, Final2      Interval // final 1- and 2-step energy distance
 	Start1              Interval // right after initialisation
+	Estimator           string   // energy distance estimator: v (V-statistic) or u (U-statistic)
 }
 
 // Aggregate groups results by variant and init, in the spec's variant order and the runs' init order.
@@ -79,7 +81,7 @@ func Aggregate(s Spec, res []Result) []Row {
 				f1, f2, s1 = append(f1, r.Final1), append(f2, r.Final2), append(s1, r.Start1)
 			}
 			rows = append(rows, Row{Variant: v.Name, Note: v.Note, Init: init, Final1: Mean95(f1), Final2: Mean95(f2),
-				Start1: Mean95(s1)})
+				Start1: Mean95(s1), Estimator: by[init][0].Estimator})
 		}
 	}
 	return rows
@@ -95,14 +97,23 @@ func (i Interval) String() string {
 // Table renders the rows as a Markdown table.
 func Table(s Spec, rows []Row) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Sweep %s (preset %s; base %s; seeds %v). Final = mean of the last %d evaluations; mean ± 95 %% interval over seeds.\n\n",
-		s.Name, s.Preset, s.Base, s.Seeds, FinalEvals)
+	est := "v"
+	if len(rows) > 0 {
+		est = rows[0].Estimator
+	}
+	fmt.Fprintf(&b, "Sweep %s (preset %s; base %s; seeds %v). Final = mean of the last %d evaluations; mean ± 95 %% interval over seeds; %s.\n\n",
+		s.Name, s.Preset, s.Base, s.Seeds, FinalEvals, pipeline.EnergyLabel(est))
 	fmt.Fprintln(&b, "| variant | what it changes | init | seeds | 1-step energy, start | 1-step energy, final | 2-step energy, final |")
 	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s |\n", r.Variant, r.Note, r.Init, r.Final1.N, r.Start1, r.Final1, r.Final2)
 	}
 	return b.String()
+}
+
+// energyAxis is the y label of a 1-step energy figure with the given estimator (log axes drop values ≤ 0).
+func energyAxis(estimator string) string {
+	return pipeline.EnergyLabel(estimator) + ", 1 step, log (values ≤ 0 not drawn)"
 }
 
 // maxCurves is the most curves a sweep figure draws.
@@ -163,7 +174,7 @@ func Figures(s Spec, res []Result, dir string) ([]string, error) {
 			series = series[:maxCurves]
 		}
 		p := filepath.Join(dir, fmt.Sprintf("%s_%s.png", s.Name, init))
-		if err := plots.Curves(p, title, "post-training step", "energy distance, 1 step", series, true); err != nil {
+		if err := plots.Curves(p, title, "post-training step", energyAxis(res[0].Estimator), series, true); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)

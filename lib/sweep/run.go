@@ -161,6 +161,8 @@ type Result struct {
 	Teacher float64      `json:"teacher_energy"`
 	Floor   float64      `json:"noise_floor_energy"`
 	Seconds float64      `json:"wall_seconds"` // the whole run (all its stages and inits)
+	// Estimator is the energy distance estimator of every energy here: v (V-statistic) or u (U-statistic).
+	Estimator string `json:"energy_estimator"`
 }
 
 // FinalEvals is how many of the last evaluations make a run's final value (single points swing between evaluations).
@@ -183,7 +185,8 @@ func Collect(s Spec, dir string) ([]Result, error) {
 			}
 			for _, row := range sum.Posttrain {
 				res := Result{Variant: v.Name, Set: s.Overrides(v), Seed: seed, Init: row.Init, Method: row.Method,
-					Steps: row.Steps, Curve: row.Curve, Floor: sum.NoiseFloor.Energy, Seconds: sum.WallSeconds}
+					Steps: row.Steps, Curve: row.Curve, Floor: sum.NoiseFloor.Energy, Seconds: sum.WallSeconds,
+					Estimator: sum.Resolved.EnergyEstimator()}
 				if sum.Teacher != nil {
 					res.Teacher = sum.Teacher.Samples.Energy
 				}
