@@ -3,7 +3,7 @@
 // dataset and pipeline the final 1- and 2-step energy (mean ± 95 % interval over seeds) and the cost to reach the
 // dataset's target energy — a Markdown table and figures (energy vs steps, vs total cost, cost to reach).
 //
-//	go run ./experiments/compare                       # experiments/sweeps/compare-gmm8{,-mf}.txt
+//	go run ./experiments/compare                       # experiments/sweeps/compare-gmm8{,-mf}.txt, compare-checker.txt
 //	go run ./experiments/compare -files a.txt,b.txt    # several datasets
 //
 // Runs resume after a kill; -report rereads the finished runs only.
@@ -21,7 +21,8 @@ import (
 )
 
 func main() {
-	files := flag.String("files", "experiments/sweeps/compare-gmm8.txt,experiments/sweeps/compare-gmm8-mf.txt", "comma-separated compare files (sweep files with a target line), one per dataset and method")
+	files := flag.String("files", "experiments/sweeps/compare-gmm8.txt,experiments/sweeps/compare-gmm8-mf.txt,experiments/sweeps/compare-checker.txt",
+		"comma-separated compare files (sweep files with a target line), one per dataset and method")
 	out := flag.String("out", "runs/compare", "where the runs, summary.json and table.md go")
 	figures := flag.String("figures", "figures", "directory for the figures")
 	report := flag.Bool("report", false, "do not train: report the runs finished so far")
