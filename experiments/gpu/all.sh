@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The GPU check of issue 13, one script for one NVIDIA GPU, run from binaries built beforehand (≈ 8 min on one H200):
+# The GPU check of issue 13, one script for one NVIDIA GPU, run from binaries built beforehand (≈ 8.5 min on one H200,
+# measured part by part on 2026-12-04: mnist ≈ 6 min, step ≈ 2 min, spmd 10 s):
 #   mnist      the MNIST pipeline on a U-Net (preset mnist-gpu: EDM teacher → CMT → ECT from cmt, diffusion and
 #              scratch, MNIST-FID of 5000 samples), through the CUDA PJRT plugin (pjrt_cuda.sh)
 #   step       cifar10_step.sh: the CIFAR-10 U-Net's EDM training step, GoMLX/XLA vs PyTorch (FP32 and TF32)
@@ -72,7 +73,7 @@ else
   step_args="-net unet -data cifar10 -batch 128 -steps 20"
   torch_args="--batch 128 --steps 20 --device cuda"
   spmd_args=""
-  caps=(300 110 50 60)
+  caps=(420 150 60 60)
 fi
 
 part mnist "${caps[0]}" bash -c 'gpu "$@"' gpu "$bindir/cmt" -preset mnist-gpu -seed 1 -set "$mnist_set" -out "$out/mnist-gpu" -figures "$out"

@@ -46,9 +46,7 @@ func TestAllToy(t *testing.T) {
 	}
 	var s struct {
 		Teacher struct {
-			Samples struct {
-				FID float64 `json:"fid"`
-			} `json:"samples"`
+			FID float64 `json:"fid"`
 		} `json:"teacher"`
 		Posttrain []struct {
 			Init string `json:"init"`
@@ -57,8 +55,8 @@ func TestAllToy(t *testing.T) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}
-	if !(s.Teacher.Samples.FID > 0) || len(s.Posttrain) != 2 {
-		t.Errorf("summary: teacher FID %v (want > 0), %d post-training rows (want 2: cmt, diffusion)", s.Teacher.Samples.FID, len(s.Posttrain))
+	if !(s.Teacher.FID > 0) || len(s.Posttrain) != 2 {
+		t.Errorf("summary: teacher FID %v (want > 0), %d post-training rows (want 2: cmt, diffusion)", s.Teacher.FID, len(s.Posttrain))
 	}
 	for _, f := range []string{"mnist-gpu_samples.png", "mnist-gpu_fid_1step.png"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {

@@ -228,7 +228,7 @@ func (r *Run) TeacherTrajectories() error {
 	if err != nil {
 		return err
 	}
-	r.Summary.Teacher = &TeacherReport{Samples: m, NFE: r.Traj.NFE, Solver: p.Solver}
+	r.Summary.Teacher = &TeacherReport{Samples: m, FID: m.FID, NFE: r.Traj.NFE, Solver: p.Solver}
 	if r.GMM != nil {
 		r.Summary.Teacher.Denoising = r.denoisingCheck()
 	}

@@ -28,6 +28,7 @@ type TeacherReport struct {
 	Solver    string           `json:"solver"`
 	NFE       int              `json:"nfe"`
 	Samples   SampleMetrics    `json:"samples"`
+	FID       *float64         `json:"fid,omitempty"` // image data: FID of the teacher's samples (= samples.fid)
 	Denoising []DenoisingLevel `json:"denoising,omitempty"`
 }
 

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/distributed"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/core/tensors/dtensor"
@@ -95,10 +96,21 @@ func (d *dataParallel) shard(in []*tensors.Tensor, frac float32) (args []any, sp
 }
 
 // configure switches the stage's step Exec to AutoSharding over the mesh, with every output (the updated variables
-// and the loss) replicated. model.Exec.AutoSharding also makes replication the Store's default sharding, which
-// covers the variables (/net, /ema/net, Adam's moments, /#rngState).
+// and the loss) replicated, on devices 0…n−1. model.Exec.AutoSharding also makes replication the Store's default
+// sharding, which covers the variables (/net, /ema/net, Adam's moments, /#rngState). The device assignment is
+// required: without it XLA's PJRT compile refuses the program ("no device assignment given … not (device)
+// portable", seen on an H200, 2026-12-04); GoMLX's own Trainer sets it the same way.
 func (d *dataParallel) configure(e *model.Exec) {
-	e.AutoSharding(d.mesh).WithOutputShardingSpecs(d.replicated)
+	e.AutoSharding(d.mesh).WithOutputShardingSpecs(d.replicated).WithDeviceAssignment(d.devices())
+}
+
+// devices is the mesh's device assignment: devices 0…n−1 in mesh order.
+func (d *dataParallel) devices() []compute.DeviceNum {
+	devs := make([]compute.DeviceNum, d.n)
+	for i := range devs {
+		devs[i] = compute.DeviceNum(i)
+	}
+	return devs
 }
 
 // call runs one data-parallel step and returns the loss (device 0's replica) as the only output.

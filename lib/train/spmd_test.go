@@ -278,6 +278,10 @@ func TestDataParallelOneDeviceMesh(t *testing.T) {
 	rec := &lossRecorder{}
 	st.Watch = rec
 	err := st.Run(context.Background(), dpObjective, dpBatch)
+	// XLA's PJRT compile refuses a distributed program without a device assignment (seen on an H200).
+	if got := st.exec.DeviceAssignment(); !slices.Equal(got, []compute.DeviceNum{0}) {
+		t.Errorf("device assignment %v, want [0]", got)
+	}
 	if err == nil && st.exec.DistributionStrategy() != distributed.AutoSharding {
 		t.Fatalf("the step ran, but with strategy %s, not AutoSharding", st.exec.DistributionStrategy())
 	}
