@@ -64,6 +64,10 @@ type Book struct {
 	FigDir  string          // figures
 	Ctx     context.Context // cancelled when the cell is interrupted
 	Backend compute.Backend
+	// CellSet are this cell's own overrides, `%% --set="post.q=64;post.lr=3e-4"`, applied on top of the mode's
+	// settings (P includes them; the run directory keys on the result, so a cell without them resumes the
+	// notebook's own run).
+	CellSet string
 
 	backendLine string
 	run         *pipeline.Run
@@ -90,10 +94,13 @@ func open(c Config) (*Book, error) {
 	if c.Seed == 0 {
 		c.Seed = 1
 	}
-	b := &Book{Config: c, done: map[string]bool{}}
+	b := &Book{Config: c, done: map[string]bool{}, CellSet: cellOverrides(os.Args[1:])}
 	var err error
 	if b.P, err = b.Resolve(c.Full); err != nil {
 		return nil, err
+	}
+	if err := b.P.Set(b.CellSet); err != nil {
+		return nil, fmt.Errorf("this cell's %%%% --set=%q: %w", b.CellSet, err)
 	}
 	if b.Root, err = findRoot(); err != nil {
 		return nil, err
@@ -210,6 +217,9 @@ func (b *Book) runStages(stages []string) (*pipeline.Run, error) {
 			return nil, err
 		}
 		b.run = r
+		if err := b.adopt(r); err != nil {
+			return nil, err
+		}
 	}
 	r := b.run
 	b.resumeNote(stages)
@@ -252,6 +262,20 @@ func (b *Book) runStages(stages []string) (*pipeline.Run, error) {
 		b.done[s] = true
 	}
 	return r, nil
+}
+
+// adopt takes the finished teacher and CMT student of another run folder of this notebook whose settings give
+// the same stage fingerprints (a cell's %% --set that changes only post-training shares the notebook's teacher),
+// and says so.
+func (b *Book) adopt(r *pipeline.Run) error {
+	siblings, _ := filepath.Glob(filepath.Join(filepath.Dir(b.RunDir), "*"))
+	from, err := r.AdoptFinished(siblings)
+	for _, stage := range r.SharedStages() {
+		if d, ok := from[stage]; ok {
+			b.Note(fmt.Sprintf("%s: the finished checkpoint of %s (same settings for this stage) is reused", stage, b.rel(d)))
+		}
+	}
+	return err
 }
 
 // resumeNote says in one line which of the training stages asked for are finished already (by an earlier cell or

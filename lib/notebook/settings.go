@@ -30,6 +30,11 @@ func (b *Book) ShowSettings() {
 	}
 	b.Table(fmt.Sprintf("Settings: %s (set %s in this cell and run all cells again to switch)", mode, other),
 		[]string{"setting", "quick", "full"}, rows)
+	if b.CellSet != "" {
+		b.Note(fmt.Sprintf("this cell's overrides (%%%% --set): %s", b.CellSet))
+	} else {
+		b.Note(`one cell's own settings: start it with %% --set="post.q=64;post.lr=3e-4" (keys as in preset.json); its run folder keys on the result`)
+	}
 	b.Note(b.backendLine)
 	b.Note(fmt.Sprintf("checkpoints and logs: %s (a rerun resumes from them; delete the folder to train again)", b.rel(b.RunDir)))
 	b.Note("figures: " + b.rel(b.FigDir))

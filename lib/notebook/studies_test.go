@@ -50,6 +50,22 @@ func TestNotebookStudiesEndToEnd(t *testing.T) {
 		t.Fatal("a resumed stage drew a progress block: it retrained")
 	}
 
+	// Cell 3: its own %% --set changes post-training only: a new run folder that adopts the finished teacher and
+	// student instead of training them again.
+	recCell := newRecorder()
+	cfg.Out = recCell.output()
+	args := os.Args
+	os.Args = []string{"cell", "--set=post.q=64"}
+	nb3 := Open(cfg)
+	os.Args = args
+	nb3.Run("pretrain", "trajectories", "midtrain")
+	if nb3.RunDir == nb.RunDir || nb3.P.Q != 64 {
+		t.Fatalf("cell --set: run folder %s (the notebook's: %s), q %v", nb3.RunDir, nb.RunDir, nb3.P.Q)
+	}
+	if strings.Count(recCell.all(), "is reused") != 2 || len(recCell.order) != 0 {
+		t.Fatalf("cell --set: the teacher and student were not adopted (%d progress blocks): %q", len(recCell.order), recCell.all())
+	}
+
 	nb.TeacherCheck(r)
 	nb.ShowPairs(r)
 	nb.AfterMidtraining(r)

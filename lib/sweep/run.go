@@ -15,7 +15,6 @@ import (
 	"github.com/gocmt/cmt/lib/backend"
 	"github.com/gocmt/cmt/lib/pipeline"
 	"github.com/gocmt/cmt/lib/runlog"
-	"github.com/gocmt/cmt/lib/train"
 	"github.com/gomlx/compute"
 )
 
@@ -59,7 +58,7 @@ func Run(ctx context.Context, s Spec, dir string, b compute.Backend, status io.W
 			fmt.Fprintf(status, "[%d/%d] %s seed %d ... ", n, total, v.Name, seed)
 			r, err := pipeline.New(presets[i], pipeline.Options{Out: out, Figures: filepath.Join(out, "figures"), Seed: seed, Backend: b, Log: logf})
 			if err == nil {
-				err = share(r, s, dir, v, seed)
+				err = share(r, s, dir, seed)
 			}
 			if err == nil {
 				err = r.All(ctx)
@@ -98,52 +97,28 @@ const SharedFile = "shared_from.json"
 // share gives run r the finished checkpoints of its shared stages (pre- and mid-training) from another variant's
 // run on the same seed whose checkpoint carries exactly the settings fingerprint r would write: the pipeline then
 // resumes them at their last step instead of training them again. Only finished checkpoints are taken.
-func share(r *pipeline.Run, s Spec, dir string, v Variant, seed int64) error {
+func share(r *pipeline.Run, s Spec, dir string, seed int64) error {
 	from := map[string]string{}
 	if b, err := os.ReadFile(filepath.Join(r.O.Out, SharedFile)); err == nil {
 		if err := json.Unmarshal(b, &from); err != nil {
 			return fmt.Errorf("%s: %w", filepath.Join(r.O.Out, SharedFile), err)
 		}
 	}
-	steps := map[string]int{"pretrain": r.P.PreSteps, "midtrain": r.P.MidSteps, "midtrain_mf": r.P.MidSteps}
-	for _, stage := range r.SharedStages() {
-		dst := r.CheckpointPath(stage)
-		if _, err := os.Stat(dst); err == nil {
-			continue
-		}
-		want := r.StageFingerprint(stage)
-		for _, u := range s.Variants {
-			if u.Name == v.Name {
-				continue
-			}
-			donor := RunDir(dir, u, seed)
-			src := filepath.Join(donor, "ckpt", filepath.Base(dst))
-			if got, err := train.ReadCheckpointConfig(src); err != nil || got != want {
-				continue
-			}
-			if n, err := train.ReadCheckpointStep(src); err != nil || n < steps[stage] {
-				continue
-			}
-			if err := copyFile(src, dst); err != nil {
-				return fmt.Errorf("sharing %s from %s: %w", stage, donor, err)
-			}
-			from[stage] = donor
-			break
-		}
+	var donors []string
+	for _, u := range s.Variants {
+		donors = append(donors, RunDir(dir, u, seed))
+	}
+	adopted, err := r.AdoptFinished(donors)
+	for stage, donor := range adopted {
+		from[stage] = donor
+	}
+	if err != nil {
+		return fmt.Errorf("sharing a finished stage: %w", err)
 	}
 	if len(from) == 0 {
 		return nil
 	}
 	return runlog.WriteJSONAtomic(filepath.Join(r.O.Out, SharedFile), from)
-}
-
-// copyFile copies src to dst (through a temporary file, so dst is whole or absent).
-func copyFile(src, dst string) error {
-	b, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return runlog.WriteFileAtomic(dst, b)
 }
 
 // Result is one post-training run of one variant on one seed, as read from its summary.json.
