@@ -8,22 +8,23 @@ import (
 	"html"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gocmt/cmt/lib/bias"
 )
 
-// biasFigures are the PNGs experiments/bias writes, in the order BiasFigures shows them.
+// biasFigures are the PNGs bias.Study writes, in the order BiasFigures shows them.
 var biasFigures = []string{"bias_vs_dt.png", "bias_terms_vs_dt.png", "bias_vs_eps.png", "bias_eps_profile.png"}
 
 // biasDir is where Bias keeps the analysis' checkpoints, summary.json and command line.
 func (b *Book) biasDir() string { return filepath.Join(b.RunDir, "bias") }
 
-// Bias runs the gradient-bias analysis of experiments/bias (the command of make bias; lib/bias holds its
-// definitions) with the given flags, e.g. Bias("-quick"): it builds the command with the notebooks' build tags,
-// runs it with its run directory under the notebook's and its figures in the notebook's figure directory, shows
-// its progress in place (the timestamped phases and the current training bar), then its text report. When an
+// Bias runs the gradient-bias analysis of make bias (bias.Study, in this cell's process) with the command's
+// flags, e.g. Bias("-quick"), its run directory under the notebook's and its figures in the notebook's figure
+// directory; it shows its progress in place (the timestamped phases and the current training bar), then its text
+// report. When an
 // earlier cell ran it with the same flags, it only redraws the figures and the report from that run's
 // summary.json (-replot). On error the cell stops (see package doc).
 func (b *Book) Bias(flags ...string) {
@@ -38,30 +39,25 @@ func (b *Book) Bias(flags ...string) {
 			args = append(args, "-replot")
 		}
 	}
-	bin := filepath.Join(out, "bias-cmd")
-	build := exec.CommandContext(b.Ctx, "go", "build", "-tags=noxla", "-o", bin, "./experiments/bias")
-	build.Dir = b.Root
-	if msg, err := build.CombinedOutput(); err != nil {
-		b.Fail(fmt.Errorf("building experiments/bias: %v\n%s", err, msg))
-		return
-	}
+	// bias.Study runs in this cell's process; its progress lines (stderr in the command) come through a pipe.
 	var report bytes.Buffer
-	cmd := exec.CommandContext(b.Ctx, bin, args...)
-	cmd.Dir = b.Root
-	cmd.Stdout = &report
-	errPipe, err := cmd.StderrPipe()
-	b.Must(err)
-	b.Must(cmd.Start())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := bias.Study(b.Ctx, args, &report, pw)
+		pw.CloseWithError(err)
+		done <- err
+	}()
 	lp := &logProgress{id: fmt.Sprintf("cmt-%s-bias-%d", b.Name, time.Now().UnixNano()), now: time.Now}
-	lp.follow(errPipe, func(id, h string) { b.Out.update(id, h) })
-	if err := cmd.Wait(); err != nil {
-		b.Fail(fmt.Errorf("experiments/bias %s: %v\n%s", strings.Join(args, " "), err, strings.Join(lp.tail(8), "\n")))
+	lp.follow(pr, func(id, h string) { b.Out.update(id, h) })
+	if err := <-done; err != nil {
+		b.Fail(fmt.Errorf("bias.Study %s: %v\n%s", strings.Join(args, " "), err, strings.Join(lp.tail(8), "\n")))
 		return
 	}
 	b.Must(os.WriteFile(stamp, []byte(want), 0o644))
 	// The full report is long (every Δt, every init, every term): folded, so the notebook reads as figures and a
 	// slope table, with the numbers one click away.
-	b.Out.html(`<details><summary>full text report of experiments/bias (every Δt, init and term)</summary>` +
+	b.Out.html(`<details><summary>full text report of the analysis (every Δt, init and term)</summary>` +
 		`<pre style="font-size:80%;line-height:1.25;overflow-x:auto">` + html.EscapeString(strings.TrimSpace(report.String())) + `</pre></details>`)
 }
 
@@ -76,7 +72,7 @@ func (b *Book) BiasFigures() {
 	b.Show(paths[2], paths[3])
 }
 
-// biasSummary is the part of experiments/bias' summary.json that BiasSlopes reads.
+// biasSummary is the part of bias.Study's summary.json that BiasSlopes reads.
 type biasSummary struct {
 	T                float64   `json:"t"`
 	SpineDt          float64   `json:"spine_dt"`

@@ -1,4 +1,4 @@
-package main
+package bias
 
 import (
 	"fmt"
@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/gocmt/cmt/lib/bias"
 	"github.com/gocmt/cmt/lib/plots"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -136,14 +135,14 @@ func save(p *plot.Plot, path string) error {
 func figures(dir string, s *Summary, spineLevel int) ([]string, error) {
 	var written []string
 	nl := len(s.Rhos)
-	col := func(in InitReport, p bias.Pair, get func(bias.Row) float64) []float64 {
+	col := func(in InitReport, p Pair, get func(Row) float64) []float64 {
 		out := make([]float64, nl)
 		for j := range out {
-			out[j] = get(in.Rows[j*len(bias.Pairs)+int(p)])
+			out[j] = get(in.Rows[j*len(Pairs)+int(p)])
 		}
 		return out
 	}
-	total := func(r bias.Row) float64 { return r.Bias.Norm }
+	total := func(r Row) float64 { return r.Bias.Norm }
 	var spine *InitReport
 	for i := range s.Inits {
 		if s.Inits[i].Init == s.SpineInit {
@@ -154,11 +153,11 @@ func figures(dir string, s *Summary, spineLevel int) ([]string, error) {
 	// reference slopes anchored on the spine CMT init's largest Δt.
 	var lines []line
 	for i, in := range s.Inits {
-		lines = append(lines, line{Name: in.Init, X: s.Dts, Y: col(in, bias.ECT, total), Color: plots.Palette[i%len(plots.Palette)]})
+		lines = append(lines, line{Name: in.Init, X: s.Dts, Y: col(in, ECT, total), Color: plots.Palette[i%len(plots.Palette)]})
 	}
 	var refs []ref
 	if spine != nil {
-		y := col(*spine, bias.ECT, total)
+		y := col(*spine, ECT, total)
 		refs = []ref{{1, s.Dts[nl-1], y[nl-1]}, {2, s.Dts[nl-1], y[nl-1]}}
 	}
 	path := filepath.Join(dir, "bias_vs_dt.png")
@@ -170,22 +169,22 @@ func figures(dir string, s *Summary, spineLevel int) ([]string, error) {
 	// 2. The spine CMT init's bias split into its pair (discretisation) and init-error terms.
 	if spine != nil {
 		lines = lines[:0]
-		for i, p := range bias.Pairs {
-			lines = append(lines, line{Name: "pair term " + p.String(), X: s.Dts, Y: col(*spine, p, func(r bias.Row) float64 {
+		for i, p := range Pairs {
+			lines = append(lines, line{Name: "pair term " + p.String(), X: s.Dts, Y: col(*spine, p, func(r Row) float64 {
 				if r.PairTerm == nil || r.PairTerm.Norm < 2*r.PairTerm.SE {
 					return math.NaN() // not resolved
 				}
 				return r.PairTerm.Debiased
 			}), Color: plots.Palette[i]})
 		}
-		lines = append(lines, line{Name: "init term (ECT)", X: s.Dts, Y: col(*spine, bias.ECT, func(r bias.Row) float64 {
+		lines = append(lines, line{Name: "init term (ECT)", X: s.Dts, Y: col(*spine, ECT, func(r Row) float64 {
 			if r.InitTerm == nil {
 				return math.NaN()
 			}
 			return r.InitTerm.Norm
 		}), Color: plots.Palette[3], Dashed: true},
-			line{Name: "total (ECT)", X: s.Dts, Y: col(*spine, bias.ECT, total), Color: color.Black})
-		eu := col(*spine, bias.ECDEuler, func(r bias.Row) float64 { return r.PairTerm.Norm })
+			line{Name: "total (ECT)", X: s.Dts, Y: col(*spine, ECT, total), Color: color.Black})
+		eu := col(*spine, ECDEuler, func(r Row) float64 { return r.PairTerm.Norm })
 		refs = []ref{{1, s.Dts[nl-1], eu[nl-1]}, {2, s.Dts[nl-1], eu[nl-1]}, {3, s.Dts[nl-1], eu[nl-1]}}
 		path = filepath.Join(dir, "bias_terms_vs_dt.png")
 		if err := logLog(path, fmt.Sprintf("%s: bias = pair term + init term (t = %g; pair terms where resolved at 2 SE)", spine.Init, s.T),
@@ -201,7 +200,7 @@ func figures(dir string, s *Summary, spineLevel int) ([]string, error) {
 	var pts []pt
 	for i, in := range s.Inits {
 		c := plots.Palette[i%len(plots.Palette)]
-		lines = append(lines, line{Name: in.Init + " ECT", X: []float64{in.Eps}, Y: []float64{in.Rows[spineLevel*len(bias.Pairs)].Bias.Norm},
+		lines = append(lines, line{Name: in.Init + " ECT", X: []float64{in.Eps}, Y: []float64{in.Rows[spineLevel*len(Pairs)].Bias.Norm},
 			Points: true, Color: c})
 		for _, r := range in.CMT {
 			if r.Pair == "cmt-trained" {
@@ -218,7 +217,7 @@ func figures(dir string, s *Summary, spineLevel int) ([]string, error) {
 	lines = append(lines, line{Name: "‖grad L*‖", X: ge, Y: gg, Color: color.Black, Dashed: true})
 	refs = nil
 	if spine != nil {
-		refs = []ref{{1, spine.Eps, spine.Rows[spineLevel*len(bias.Pairs)].Bias.Norm}}
+		refs = []ref{{1, spine.Eps, spine.Rows[spineLevel*len(Pairs)].Bias.Norm}}
 	}
 	path = filepath.Join(dir, "bias_vs_eps.png")
 	if err := logLog(path, fmt.Sprintf("bias at the spine's Δt vs the init's ε = RMS ‖f_θ − Ψ‖ at t = %g", s.T),

@@ -1,11 +1,9 @@
-package main
+package bias
 
 import (
 	"fmt"
 	"math"
 	"strings"
-
-	"github.com/gocmt/cmt/lib/bias"
 )
 
 // Summary is runs/bias/summary.json.
@@ -41,10 +39,10 @@ type Summary struct {
 
 // OracleReport documents the exact flow map's accuracy.
 type OracleReport struct {
-	Step           float64                 `json:"rk4_step_ln_t"`
-	Convergence    []bias.ConvergencePoint `json:"convergence"` // T → σ_min against a step/8 reference
-	GaussianMaxErr float64                 `json:"gaussian_max_err"`
-	MaxClosure     float64                 `json:"max_closure"` // |Ψ_{r→σmin}∘Ψ_{t→r} − Ψ_{t→σmin}| over the set
+	Step           float64            `json:"rk4_step_ln_t"`
+	Convergence    []ConvergencePoint `json:"convergence"` // T → σ_min against a step/8 reference
+	GaussianMaxErr float64            `json:"gaussian_max_err"`
+	MaxClosure     float64            `json:"max_closure"` // |Ψ_{r→σmin}∘Ψ_{t→r} − Ψ_{t→σmin}| over the set
 }
 
 // OracleCheck compares two independent Monte Carlo estimates of ∇L* for the spine CMT init: on x_t = x₀ + t·ε
@@ -59,23 +57,23 @@ type OracleCheck struct {
 
 // InitReport is one initialisation's measurements.
 type InitReport struct {
-	Init       string                `json:"init"`
-	Kind       string                `json:"kind"`
-	MidSteps   int                   `json:"mid_steps,omitempty"`
-	Eps        float64               `json:"eps"` // ε at T
-	EpsProfile []float64             `json:"eps_profile"`
-	Loss       float64               `json:"oracle_loss"`
-	Grad       bias.Measure          `json:"grad"`
-	Rows       []bias.Row            `json:"rows"`
-	CMT        []bias.Row            `json:"cmt_loss"`
-	Fits       map[string]bias.Slope `json:"fits"` // "<pair>" total bias; "pair:<pair>" pair term; "init:<pair>" init term
+	Init       string           `json:"init"`
+	Kind       string           `json:"kind"`
+	MidSteps   int              `json:"mid_steps,omitempty"`
+	Eps        float64          `json:"eps"` // ε at T
+	EpsProfile []float64        `json:"eps_profile"`
+	Loss       float64          `json:"oracle_loss"`
+	Grad       Measure          `json:"grad"`
+	Rows       []Row            `json:"rows"`
+	CMT        []Row            `json:"cmt_loss"`
+	Fits       map[string]Slope `json:"fits"` // "<pair>" total bias; "pair:<pair>" pair term; "init:<pair>" init term
 }
 
 // fits fits log–log slopes against Δt: of each surrogate's total bias (all points), and of its pair and init
 // terms (only the points resolved at 3 standard errors, with the debiased lengths).
-func fits(r *bias.Result, nl int) map[string]bias.Slope {
-	out := map[string]bias.Slope{}
-	for _, p := range bias.Pairs {
+func fits(r *Result, nl int) map[string]Slope {
+	out := map[string]Slope{}
+	for _, p := range Pairs {
 		var dt, tot, totSE, pdt, pv, pse, idt, iv, ise []float64
 		for j := 0; j < nl; j++ {
 			row := r.Row(j, p)
@@ -87,13 +85,13 @@ func fits(r *bias.Result, nl int) map[string]bias.Slope {
 				idt, iv, ise = append(idt, row.Dt), append(iv, m.Debiased), append(ise, m.SE)
 			}
 		}
-		if s, err := bias.FitSlope(dt, tot, totSE); err == nil {
+		if s, err := FitSlope(dt, tot, totSE); err == nil {
 			out[p.String()] = s
 		}
-		if s, err := bias.FitSlope(pdt, pv, pse); err == nil {
+		if s, err := FitSlope(pdt, pv, pse); err == nil {
 			out["pair:"+p.String()] = s
 		}
-		if s, err := bias.FitSlope(idt, iv, ise); err == nil {
+		if s, err := FitSlope(idt, iv, ise); err == nil {
 			out["init:"+p.String()] = s
 		}
 	}
@@ -121,13 +119,13 @@ func (s *Summary) Table(spineLevel int) string {
 		c.Init, c.DiffNorm, c.SE, c.GradNorm, c.WithinSE3)
 	fmt.Fprintf(&b, "\nat the spine's Δt = %.3g: bias ‖E ĝ − ∇L*‖ ± SE (relative bias, cosine(E ĝ, ∇L*))\n", s.SpineDt)
 	fmt.Fprintf(&b, "%-10s %9s %9s | %-30s | %-30s | %-30s | %-30s\n", "init", "ε(t)", "‖∇L*‖", "ECT", "ECD-Euler", "ECD-Heun", "CMT loss (trained teacher)")
-	cell := func(r bias.Row) string {
+	cell := func(r Row) string {
 		return fmt.Sprintf("%.3g±%.1g (%.2f, %+.2f)", r.Bias.Norm, r.Bias.SE, r.RelBias, r.Cos)
 	}
 	for _, in := range s.Inits {
 		fmt.Fprintf(&b, "%-10s %9.3g %9.3g", in.Init, in.Eps, in.Grad.Norm)
-		for _, p := range bias.Pairs {
-			fmt.Fprintf(&b, " | %-30s", cell(in.Rows[spineLevel*len(bias.Pairs)+int(p)]))
+		for _, p := range Pairs {
+			fmt.Fprintf(&b, " | %-30s", cell(in.Rows[spineLevel*len(Pairs)+int(p)]))
 		}
 		cm := "—"
 		for _, r := range in.CMT {
@@ -139,7 +137,7 @@ func (s *Summary) Table(spineLevel int) string {
 	}
 	fmt.Fprintf(&b, "\nlog–log slope of the bias vs Δt (all %d Δt), ± SE:\n", len(s.Rhos))
 	fmt.Fprintf(&b, "%-10s %-16s %-16s %-16s | pair term (ECT / Euler / Heun)                | init term (ECT)\n", "init", "ECT", "ECD-Euler", "ECD-Heun")
-	sl := func(f map[string]bias.Slope, k string) string {
+	sl := func(f map[string]Slope, k string) string {
 		v, ok := f[k]
 		if !ok {
 			return "—"
@@ -157,10 +155,10 @@ func (s *Summary) Table(spineLevel int) string {
 		fmt.Fprintf(&b, "\n%s, per Δt (ECT): bias ± SE | pair term ± SE (ECT, Euler, Heun) | init term%s\n", in.Init,
 			map[bool]string{true: " = posterior-mean mismatch + fit", false: ""}[in.Kind == "diffusion"])
 		for j := range s.Rhos {
-			r := in.Rows[j*len(bias.Pairs)]
+			r := in.Rows[j*len(Pairs)]
 			fmt.Fprintf(&b, "  Δt %-9.3g %9.3g ± %-8.2g |", r.Dt, r.Bias.Norm, r.Bias.SE)
-			for _, p := range bias.Pairs {
-				q := in.Rows[j*len(bias.Pairs)+int(p)]
+			for _, p := range Pairs {
+				q := in.Rows[j*len(Pairs)+int(p)]
 				fmt.Fprintf(&b, " %9.3g ± %-8.2g", q.PairTerm.Norm, q.PairTerm.SE)
 			}
 			fmt.Fprintf(&b, " | %9.3g", r.InitTerm.Norm)
@@ -174,7 +172,7 @@ func (s *Summary) Table(spineLevel int) string {
 		fmt.Fprintf(&b, "\nat t = %.3g (grid position %g), spine Δt = %.3g, N = %d: ECT bias ± SE (ε, cosine); ratio diffusion/%s = %.3g ± %.2g\n",
 			bt.T, bt.Node, bt.SpineDt, bt.N, s.SpineInit, bt.Ratio, bt.RatioSE)
 		for _, in := range bt.Inits {
-			r := in.Rows[int(bias.ECT)]
+			r := in.Rows[int(ECT)]
 			fmt.Fprintf(&b, "  %-10s %9.3g ± %-8.2g (ε %.3g, ‖∇L*‖ %.3g, cos %+.2f)\n", in.Init, r.Bias.Norm, r.Bias.SE, in.Eps, in.Grad.Norm, r.Cos)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package bias
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func TestProgramTiny(t *testing.T) {
 		"-profile-n", "32", "-extra-nodes", "10", "-mids", "20",
 		"-set", "pre.steps=60,mid.steps=20,mid.trajectories=256,eval.samples=256"}
 	var out, errb bytes.Buffer
-	if err := run(context.Background(), args, &out, &errb); err != nil {
+	if err := Study(context.Background(), args, &out, &errb); err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
 	if !strings.Contains(out.String(), "slope_cmt (cmt-20)") {
@@ -46,7 +46,7 @@ func TestProgramTiny(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"-replot", "-out", dir, "-figures", figs}, &out, &errb); err != nil {
+	if err := Study(context.Background(), []string{"-replot", "-out", dir, "-figures", figs}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range names {
@@ -60,7 +60,7 @@ func TestProgramTiny(t *testing.T) {
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"-mids", "10,20"}, {"-jlo", "0", "-jhi", "1"}, {"-set", "data=moons"}, {"stray"}} {
 		var out, errb bytes.Buffer
-		if err := run(context.Background(), append(args, "-out", t.TempDir()), &out, &errb); err == nil {
+		if err := Study(context.Background(), append(args, "-out", t.TempDir()), &out, &errb); err == nil {
 			t.Errorf("%v: expected an error", args)
 		}
 	}

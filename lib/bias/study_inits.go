@@ -1,4 +1,4 @@
-package main
+package bias
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/gocmt/cmt/lib/bias"
 	"github.com/gocmt/cmt/lib/pipeline"
 	"github.com/gocmt/cmt/lib/solver"
 	"github.com/gomlx/compute"
@@ -14,7 +13,7 @@ import (
 
 // initNet is one initialisation under study.
 type initNet struct {
-	Net      *bias.Net
+	Net      *Net
 	Kind     string // cmt | diffusion | random
 	MidSteps int    // CMT mid-training steps (cmt only)
 }
@@ -25,10 +24,10 @@ type trained struct {
 	Mid     map[int]*pipeline.Run
 }
 
-// train runs (or resumes from the checkpoints under out) the spine's pre-training, the teacher's trajectories and
+// trainInits runs (or resumes from the checkpoints under out) the spine's pre-training, the teacher's trajectories and
 // CMT mid-training for each length in mids. Each mid-training length has its own run directory out/mid<steps>,
 // initialised from the same teacher and trained on the same trajectories; the teacher lives in out/teacher.
-func train(ctx context.Context, p pipeline.Preset, out string, seed int64, b compute.Backend, mids []int, log io.Writer) (*trained, error) {
+func trainInits(ctx context.Context, p pipeline.Preset, out string, seed int64, b compute.Backend, mids []int, log io.Writer) (*trained, error) {
 	opts := func(dir string) pipeline.Options {
 		return pipeline.Options{Out: filepath.Join(out, dir), Figures: filepath.Join(out, dir, "figures"), Seed: seed, Backend: b, Log: log}
 	}
@@ -66,18 +65,18 @@ func (tr *trained) inits(b compute.Backend, mids []int, seed int64) ([]initNet, 
 	r := tr.Teacher
 	var out []initNet
 	for _, m := range mids {
-		n, err := bias.FromStage(b, fmt.Sprintf("cmt-%d", m), tr.Mid[m].Mid, r.Pre, r.Model)
+		n, err := FromStage(b, fmt.Sprintf("cmt-%d", m), tr.Mid[m].Mid, r.Pre, r.Model)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, initNet{Net: n, Kind: "cmt", MidSteps: m})
 	}
-	d, err := bias.FromStage(b, "diffusion", r.Teacher, r.Pre, r.Model)
+	d, err := FromStage(b, "diffusion", r.Teacher, r.Pre, r.Model)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, initNet{Net: d, Kind: "diffusion"})
-	rn, err := bias.RandomNet(b, "random", seed, r.Pre, r.Model, r.Data.Dim())
+	rn, err := RandomNet(b, "random", seed, r.Pre, r.Model, r.Data.Dim())
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +84,8 @@ func (tr *trained) inits(b compute.Backend, mids []int, seed int64) ([]initNet, 
 }
 
 // solve is the spine's mid-training solver (preset mid.solver on the log-SNR grid T → σ_min with
-// mid.solver_steps steps), as a bias.Solve.
-func solve(p pipeline.Preset, dim int) bias.Solve {
+// mid.solver_steps steps), as a Solve.
+func solve(p pipeline.Preset, dim int) Solve {
 	grid := solver.LogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps)
 	return func(d solver.Denoiser, xT []float64) (*solver.Trajectory, error) {
 		switch p.Solver {

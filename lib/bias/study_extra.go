@@ -1,4 +1,4 @@
-package main
+package bias
 
 import (
 	"fmt"
@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gocmt/cmt/lib/bias"
 	"github.com/gocmt/cmt/lib/data"
 )
 
@@ -24,19 +23,19 @@ type TReport struct {
 
 // TInitStat is one init at one further time.
 type TInitStat struct {
-	Init string       `json:"init"`
-	Eps  float64      `json:"eps"`
-	Grad bias.Measure `json:"grad"`
-	Rows []bias.Row   `json:"rows"` // one per surrogate, at the spine's Δt
+	Init string  `json:"init"`
+	Eps  float64 `json:"eps"`
+	Grad Measure `json:"grad"`
+	Rows []Row   `json:"rows"` // one per surrogate, at the spine's Δt
 }
 
 // extraSets builds the samples for the -extra-nodes times: N/4 samples in 8 batches, the spine's Δt only. A node
 // position k gives t = grid[k] for whole k and the log-uniform interpolation T·(σ_min/T)^(k/steps) between nodes.
-func extraSets(c *config, o *bias.Oracle, g *data.GMM, grid []float64, sigmaMin float64) ([]*bias.Set, []float64, error) {
+func extraSets(c *studyConfig, o *Oracle, g *data.GMM, grid []float64, sigmaMin float64) ([]*Set, []float64, error) {
 	if strings.TrimSpace(c.extraNodes) == "" {
 		return nil, nil, nil
 	}
-	var out []*bias.Set
+	var out []*Set
 	var nodes []float64
 	steps := float64(len(grid) - 1)
 	for _, f := range strings.Split(c.extraNodes, ",") {
@@ -49,7 +48,7 @@ func extraSets(c *config, o *bias.Oracle, g *data.GMM, grid []float64, sigmaMin 
 			t = grid[int(k)]
 		}
 		n := max(c.n/4, 16)
-		set, err := bias.NewSet(o, g, bias.SetConfig{T: t, Rhos: []float64{bias.SpineRho(t, c.q)}, N: n, Batch: n / 8,
+		set, err := NewSet(o, g, SetConfig{T: t, Rhos: []float64{SpineRho(t, c.q)}, N: n, Batch: n / 8,
 			SigmaMin: sigmaMin, Seed: uint64(c.seed) + 10 + uint64(4*k)})
 		if err != nil {
 			return nil, nil, err
@@ -60,7 +59,7 @@ func extraSets(c *config, o *bias.Oracle, g *data.GMM, grid []float64, sigmaMin 
 }
 
 // appendByT records init's result r on the k-th further set.
-func appendByT(by []TReport, k int, node float64, set *bias.Set, init string, r *bias.Result) []TReport {
+func appendByT(by []TReport, k int, node float64, set *Set, init string, r *Result) []TReport {
 	for len(by) <= k {
 		by = append(by, TReport{})
 	}
@@ -73,14 +72,14 @@ func appendByT(by []TReport, k int, node float64, set *bias.Set, init string, r 
 // finishByT fills in the diffusion/CMT bias ratios.
 func finishByT(by []TReport, spine string) {
 	for k := range by {
-		var c, d *bias.Measure
+		var c, d *Measure
 		for i := range by[k].Inits {
 			in := &by[k].Inits[i]
 			switch in.Init {
 			case spine:
-				c = &in.Rows[int(bias.ECT)].Bias
+				c = &in.Rows[int(ECT)].Bias
 			case "diffusion":
-				d = &in.Rows[int(bias.ECT)].Bias
+				d = &in.Rows[int(ECT)].Bias
 			}
 		}
 		if c != nil && d != nil {
