@@ -88,13 +88,6 @@ func (tr *trained) inits(b compute.Backend, mids []int, seed int64) ([]initNet, 
 func solve(p pipeline.Preset, dim int) Solve {
 	grid := solver.LogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps)
 	return func(d solver.Denoiser, xT []float64) (*solver.Trajectory, error) {
-		switch p.Solver {
-		case "euler":
-			return solver.Euler(d, xT, dim, grid), nil
-		case "heun":
-			return solver.Heun(d, xT, dim, grid), nil
-		default:
-			return solver.DPMSolverPP(d, xT, dim, grid, int(p.Solver[3]-'0'), true)
-		}
+		return solver.Solve(p.Solver, d, xT, dim, grid)
 	}
 }

@@ -69,15 +69,7 @@ func (r *Run) pretrainFM(ctx context.Context) error {
 
 // solveOn runs the configured solver on an EDM grid.
 func (r *Run) solveOn(d solver.Denoiser, xT, grid []float64) (*solver.Trajectory, error) {
-	dim := r.Data.Dim()
-	switch r.P.Solver {
-	case "euler":
-		return solver.Euler(d, xT, dim, grid), nil
-	case "heun":
-		return solver.Heun(d, xT, dim, grid), nil
-	default:
-		return solver.DPMSolverPP(d, xT, dim, grid, int(r.P.Solver[3]-'0'), true)
-	}
+	return solver.Solve(r.P.Solver, d, xT, r.Data.Dim(), grid)
 }
 
 // TeacherTrajectoriesFM solves the flow-matching teacher's ODE from mid.trajectories draws of z₁ = ε (t = 1) to

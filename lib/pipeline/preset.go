@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/gocmt/cmt/lib/distance"
 	"github.com/gocmt/cmt/lib/nets"
+	"github.com/gocmt/cmt/lib/solver"
 )
 
 // Preset is the flat, documented set of hyperparameters of a run. Keys (the json names) can be overridden with
@@ -66,7 +68,7 @@ type Preset struct {
 	PStd     float64 `json:"pre.p_std"`
 
 	// Stage 2: CMT mid-training.
-	Solver       string  `json:"mid.solver"`       // dpm3 | dpm2 | heun | euler
+	Solver       string  `json:"mid.solver"`       // solver.Methods: dpm3 | dpm2 | dpm1 | dpm3-taylor | heun | euler
 	SolverSteps  int     `json:"mid.solver_steps"` // M (16 in the paper)
 	Trajectories int     `json:"mid.trajectories"` // teacher solves in the pair pool
 	MidSteps     int     `json:"mid.steps"`
@@ -323,10 +325,8 @@ func (p *Preset) Validate() error {
 	if _, err := p.InitList(); err != nil {
 		errs = append(errs, err.Error())
 	}
-	switch p.Solver {
-	case "dpm1", "dpm2", "dpm3", "heun", "euler":
-	default:
-		errs = append(errs, fmt.Sprintf("mid.solver %q: use dpm3, dpm2, dpm1, heun or euler", p.Solver))
+	if !slices.Contains(solver.Methods, p.Solver) {
+		errs = append(errs, fmt.Sprintf("mid.solver %q: use one of %s", p.Solver, strings.Join(solver.Methods, ", ")))
 	}
 	if p.MidPairs != "" && p.MidPairs != "all" && p.MidPairs != "endpoint" {
 		errs = append(errs, fmt.Sprintf("mid.pairs %q: use all or endpoint", p.MidPairs))

@@ -199,16 +199,8 @@ func (r *Run) Pretrain(ctx context.Context) error {
 
 // solve runs the configured solver with the teacher from x_T.
 func (r *Run) solve(d solver.Denoiser, xT []float64) (*solver.Trajectory, error) {
-	p, dim := r.P, r.Data.Dim()
-	grid := solver.LogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps)
-	switch p.Solver {
-	case "euler":
-		return solver.Euler(d, xT, dim, grid), nil
-	case "heun":
-		return solver.Heun(d, xT, dim, grid), nil
-	default:
-		return solver.DPMSolverPP(d, xT, dim, grid, int(p.Solver[3]-'0'), true)
-	}
+	p := r.P
+	return solver.Solve(p.Solver, d, xT, r.Data.Dim(), solver.LogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps))
 }
 
 // TeacherTrajectories solves the teacher's PF-ODE from Trajectories draws of x_T = T·ε and checks the teacher.
