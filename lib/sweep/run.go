@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"syscall"
 	"time"
 
@@ -43,7 +44,14 @@ func Run(ctx context.Context, s Spec, dir string, b compute.Backend, status io.W
 		for i, v := range s.Variants {
 			n++
 			out := RunDir(dir, v, seed)
-			if _, err := os.Stat(filepath.Join(out, "summary.json")); err == nil {
+			done, stale, err := finishedWith(out, presets[i])
+			if err != nil {
+				return err
+			}
+			if stale != "" {
+				fmt.Fprintf(status, "[%d/%d] %s seed %d: settings changed since its run; the old run is kept in %s\n", n, total, v.Name, seed, stale)
+			}
+			if done {
 				fmt.Fprintf(status, "[%d/%d] %s seed %d: done before\n", n, total, v.Name, seed)
 				continue
 			}
@@ -72,6 +80,40 @@ func Run(ctx context.Context, s Spec, dir string, b compute.Backend, status io.W
 		}
 	}
 	return nil
+}
+
+// finishedWith reports whether the run folder holds a finished run (summary.json) of exactly these settings. A
+// finished run of other settings (the preset or the sweep file changed since) is moved aside to out.stale-N,
+// never deleted (stale names it), and the run starts again; a summary that cannot be read is an error naming
+// the file.
+func finishedWith(out string, p pipeline.Preset) (done bool, stale string, err error) {
+	path := filepath.Join(out, "summary.json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, "", nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	var s struct {
+		Resolved json.RawMessage `json:"resolved_preset"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return false, "", fmt.Errorf("%s: %w (move the folder away to run it again)", path, err)
+	}
+	want, _ := json.Marshal(p)
+	var a, c any
+	_ = json.Unmarshal(s.Resolved, &a)
+	_ = json.Unmarshal(want, &c)
+	if reflect.DeepEqual(a, c) {
+		return true, "", nil
+	}
+	for k := 1; ; k++ {
+		stale = fmt.Sprintf("%s.stale-%d", out, k)
+		if _, err := os.Stat(stale); errors.Is(err, os.ErrNotExist) {
+			return false, stale, os.Rename(out, stale)
+		}
+	}
 }
 
 // RunAll runs every spec into its folder under dir(spec), on the default backend, stopping cleanly on SIGINT or
