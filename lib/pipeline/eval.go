@@ -87,12 +87,21 @@ func (p *Preset) EnergyEstimator() string {
 	return "v"
 }
 
-// EnergyLabel is the estimator in words, for tables and figure labels.
+// EnergyLabel is the estimator in words, for tables.
 func EnergyLabel(estimator string) string {
 	if estimator == "u" {
 		return "energy distance² (U-statistic, unbiased)"
 	}
 	return "energy distance² (V-statistic)"
+}
+
+// EnergyAxis is the y label of a log-scale energy figure (short enough for the axis). Log axes do not draw values
+// ≤ 0, which the U-statistic takes near equal laws.
+func EnergyAxis(estimator string) string {
+	if estimator == "u" {
+		return "energy² (U-statistic), log"
+	}
+	return "energy² (V-statistic), log"
 }
 
 // CurvePoint is one evaluation of a post-training run: 1-step and 2-step metrics on EMA weights.

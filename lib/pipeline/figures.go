@@ -66,7 +66,7 @@ func (r *Run) Figures() error {
 			"post-training step", p.energyAxis(), e1, true); err != nil {
 			return err
 		}
-		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"), "2-step energy distance during ECT post-training",
+		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"), "2-step ("+p.TMidLabel()+") energy distance during ECT post-training",
 			"post-training step", p.energyAxis(), e2, true); err != nil {
 			return err
 		}
@@ -74,10 +74,8 @@ func (r *Run) Figures() error {
 	return nil
 }
 
-// energyAxis is the y label of energy-vs-step figures (log axes drop values ≤ 0, which the U-statistic can take).
-func (p *Preset) energyAxis() string {
-	return EnergyLabel(p.EnergyEstimator()) + ", log (values ≤ 0 not drawn)"
-}
+// energyAxis is the y label of this preset's energy-vs-step figures.
+func (p *Preset) energyAxis() string { return EnergyAxis(p.EnergyEstimator()) }
 
 // postCurves are the post-training curves of every init: 1-step and 2-step metric (energy, or FID for images) vs
 // step, one series per init.

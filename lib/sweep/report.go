@@ -112,9 +112,7 @@ func Table(s Spec, rows []Row) string {
 }
 
 // energyAxis is the y label of a 1-step energy figure with the given estimator (log axes drop values ≤ 0).
-func energyAxis(estimator string) string {
-	return pipeline.EnergyLabel(estimator) + ", 1 step, log (values ≤ 0 not drawn)"
-}
+func energyAxis(estimator string) string { return "1-step " + pipeline.EnergyAxis(estimator) }
 
 // maxCurves is the most curves a sweep figure draws.
 const maxCurves = 6
