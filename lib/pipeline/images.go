@@ -161,7 +161,7 @@ func (r *Run) figuresImages() error {
 			f := st.EMAFunc()
 			rows = append(rows,
 				plots.ImageRow{Title: fmt.Sprintf("ECT from %s init, %d steps: 1 step", init, st.Step), Images: flowmap.OneStep(f, z, dim, p.SigmaMax)},
-				plots.ImageRow{Title: fmt.Sprintf("ECT from %s init, %d steps: 2 steps", init, st.Step), Images: flowmap.TwoStep(f, z, z2, dim, p.SigmaMax, p.TMid)})
+				plots.ImageRow{Title: fmt.Sprintf("ECT from %s init, %d steps: 2 steps", init, st.Step), Images: flowmap.TwoStep(f, z, z2, dim, p.SigmaMax, p.ForInit(init).TMid)})
 		}
 	}
 	if err := plots.ImageGrid(filepath.Join(r.O.Figures, p.Name+"_samples.png"), p.Name+" samples (the same noise in every row from CMT on)", rows, c, h, w, gridCols); err != nil {

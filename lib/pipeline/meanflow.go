@@ -208,14 +208,15 @@ func (r *Run) mfObjective() train.Objective {
 	return func(root *model.Scope, in []*Node) *Node { return l.Loss(train.NetScope(root), in[0]) }
 }
 
-// evalMap scores the 1-step and 2-step samples of a flow map from the evaluator's fixed noise at t = 1.
-func (r *Run) evalMap(m flowmap.HostMap) (one, two SampleMetrics, err error) {
+// evalMap scores the 1-step and 2-step samples (through tMid) of a flow map from the evaluator's fixed noise at
+// t = 1.
+func (r *Run) evalMap(m flowmap.HostMap, tMid float64) (one, two SampleMetrics, err error) {
 	dim := r.Data.Dim()
 	x1, err := flowmap.MapSample(m, r.Eval.Z, dim, []float64{1, 0})
 	if err != nil {
 		return
 	}
-	x2, err := flowmap.MapSample(m, r.Eval.Z, dim, []float64{1, r.P.TMid, 0})
+	x2, err := flowmap.MapSample(m, r.Eval.Z, dim, []float64{1, tMid, 0})
 	if err != nil {
 		return
 	}
@@ -266,7 +267,7 @@ func (r *Run) PosttrainMF(ctx context.Context, init string) error {
 	}
 	psi := flowmap.HostMap(st.EMAFunc2(r.psiFwd))
 	st.OnCheckpoint = func(step int) (any, error) {
-		m1, m2, err := r.evalMap(psi)
+		m1, m2, err := r.evalMap(psi, p.TMid)
 		if err != nil {
 			return nil, err
 		}
@@ -293,9 +294,9 @@ func (r *Run) PosttrainMF(ctx context.Context, init string) error {
 	return nil
 }
 
-// fewStep samples a flow map with 1, 2 and 4 steps from the evaluator's fixed noise.
-func (r *Run) fewStep(m flowmap.HostMap) (samples [3][]float64, err error) {
-	for i, grid := range [][]float64{{1, 0}, {1, r.P.TMid, 0}, flowmap.UniformGrid(1, 0, 4)} {
+// fewStep samples a flow map with 1, 2 (through tMid) and 4 steps from the evaluator's fixed noise.
+func (r *Run) fewStep(m flowmap.HostMap, tMid float64) (samples [3][]float64, err error) {
+	for i, grid := range [][]float64{{1, 0}, {1, tMid, 0}, flowmap.UniformGrid(1, 0, 4)} {
 		if samples[i], err = flowmap.MapSample(m, r.Eval.Z, r.Data.Dim(), grid); err != nil {
 			return samples, err
 		}

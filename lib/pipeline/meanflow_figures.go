@@ -42,7 +42,11 @@ func (r *Run) fewStepRows(inits []string) ([]fewStepRow, error) {
 	for _, m := range ms {
 		row := fewStepRow{Name: m.name, Short: m.short, Init: m.init, Steps: m.steps}
 		var err error
-		if row.Samples, err = r.fewStep(m.m); err != nil {
+		init := m.init
+		if init == "" {
+			init = "cmt" // the CMT-MF student as it leaves mid-training: the cmt recipe's t_mid
+		}
+		if row.Samples, err = r.fewStep(m.m, r.P.ForInit(init).TMid); err != nil {
 			return nil, err
 		}
 		rec := map[string]any{"stage": "fewstep", "model": m.name, "steps": m.steps}
@@ -120,7 +124,7 @@ func (r *Run) figuresFlowMap(rows []fewStepRow) error {
 		return err
 	}
 	return plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"),
-		fmt.Sprintf("2-step (t_mid = %g) energy distance during %s post-training", p.TMid, what),
+		fmt.Sprintf("2-step (%s) energy distance during %s post-training", p.TMidLabel(), what),
 		"post-training step", p.energyAxis(), e2, true)
 }
 

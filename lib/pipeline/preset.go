@@ -95,7 +95,8 @@ type Preset struct {
 	ECD          string  `json:"post.ecd"` // "" (ECT) | euler | heun (teacher step for x_r)
 
 	// Per-initialisation post-training recipes: space-separated post.* overrides applied when post-training from
-	// that init, e.g. "post.lr=1e-3 post.q=64" (each init's baseline tuned as hard as the others, issue 11).
+	// that init, e.g. "post.lr=1e-3 post.q=64" (each init's baseline tuned as hard as the others, issue 11), and
+	// eval.t_mid, the 2-step sampler's intermediate time chosen for that init's models.
 	RecipeCMT       string `json:"post.recipe.cmt,omitempty"`
 	RecipeDiffusion string `json:"post.recipe.diffusion,omitempty"`
 	RecipeScratch   string `json:"post.recipe.scratch,omitempty"`
@@ -394,8 +395,9 @@ func (p Preset) forInit(init string) (Preset, error) {
 	rec := strings.Fields(p.recipe(init))
 	p.RecipeCMT, p.RecipeDiffusion, p.RecipeScratch = "", "", ""
 	for _, kv := range rec {
-		if !strings.HasPrefix(kv, "post.") || strings.HasPrefix(kv, "post.inits=") || strings.HasPrefix(kv, "post.recipe.") {
-			return p, fmt.Errorf("post.recipe.%s: %q: only post.* settings (not post.inits or post.recipe.*)", init, kv)
+		tmid := strings.HasPrefix(kv, "eval.t_mid=")
+		if !tmid && (!strings.HasPrefix(kv, "post.") || strings.HasPrefix(kv, "post.inits=") || strings.HasPrefix(kv, "post.recipe.")) {
+			return p, fmt.Errorf("post.recipe.%s: %q: only post.* settings (not post.inits or post.recipe.*) and eval.t_mid", init, kv)
 		}
 	}
 	if len(rec) == 0 {
@@ -407,21 +409,43 @@ func (p Preset) forInit(init string) (Preset, error) {
 	return p, nil
 }
 
-// RecipeText describes init's post-training recipe in a few words: learning rate and schedule, q (ECT), steps.
+// RecipeText describes init's post-training recipe in a few words: learning rate and schedule, q (ECT), steps, and
+// the 2-step sampler's t_mid when the recipe chooses its own.
 func (p Preset) RecipeText(init string) string {
 	q := p.ForInit(init)
 	sched := "constant"
 	if q.PostSchedule == "linear" {
 		sched = "linear decay"
 	}
+	tmid := ""
+	if q.TMid != p.TMid {
+		tmid = fmt.Sprintf(", 2-step t_mid %g", q.TMid)
+	}
 	if q.FlowMap() {
-		return fmt.Sprintf("%s: lr %g (%s), %d steps", init, q.PostLR, sched, q.PostSteps)
+		return fmt.Sprintf("%s: lr %g (%s), %d steps%s", init, q.PostLR, sched, q.PostSteps, tmid)
 	}
 	dt := fmt.Sprintf("q %g", q.Q)
 	if q.DoubleEvery > 0 {
 		dt += fmt.Sprintf(" halved every %d steps", q.DoubleEvery)
 	}
-	return fmt.Sprintf("%s: lr %g (%s), %s, %d steps", init, q.PostLR, sched, dt, q.PostSteps)
+	return fmt.Sprintf("%s: lr %g (%s), %s, %d steps%s", init, q.PostLR, sched, dt, q.PostSteps, tmid)
+}
+
+// TMidLabel names the 2-step sampler's t_mid: "t_mid = 0.8", or each init's where their recipes choose different
+// ones ("t_mid: cmt 0.4, diffusion 0.8").
+func (p Preset) TMidLabel() string {
+	inits, _ := p.InitList()
+	var parts []string
+	same := true
+	for _, in := range inits {
+		t := p.ForInit(in).TMid
+		same = same && t == p.TMid
+		parts = append(parts, fmt.Sprintf("%s %g", in, t))
+	}
+	if same {
+		return fmt.Sprintf("t_mid = %g", p.TMid)
+	}
+	return "t_mid: " + strings.Join(parts, ", ")
 }
 
 // InitList parses post.inits.

@@ -82,3 +82,24 @@ func TestPerInitRecipe(t *testing.T) {
 		}
 	}
 }
+
+// A recipe may choose its init's 2-step t_mid (eval.t_mid, chosen per model on the validation seed): the init's
+// preset carries it, the others keep the preset's, and the recipe text and figure label say so.
+func TestRecipeTMid(t *testing.T) {
+	p, _ := Lookup("toy2d")
+	if err := p.Set("post.inits=cmt,diffusion;post.recipe.cmt=post.lr=1e-4 eval.t_mid=0.4;post.recipe.diffusion="); err != nil {
+		t.Fatal(err)
+	}
+	if c, d := p.ForInit("cmt").TMid, p.ForInit("diffusion").TMid; c != 0.4 || d != 0.8 {
+		t.Fatalf("t_mid: cmt %v (want 0.4), diffusion %v (want the preset's 0.8)", c, d)
+	}
+	if got := p.RecipeText("cmt"); !strings.HasSuffix(got, ", 2-step t_mid 0.4") {
+		t.Errorf("recipe text %q does not name t_mid", got)
+	}
+	if got := p.TMidLabel(); got != "t_mid: cmt 0.4, diffusion 0.8" {
+		t.Errorf("label %q", got)
+	}
+	if err := p.Set("post.recipe.cmt=eval.samples=100"); err == nil {
+		t.Error("a recipe setting another eval.* key was accepted")
+	}
+}
