@@ -24,7 +24,7 @@ func (r *Run) AdoptFinished(donors []string) (map[string]string, error) {
 		}
 		want := r.StageFingerprint(stage)
 		for _, donor := range donors {
-			if filepath.Clean(donor) == filepath.Clean(r.O.Out) {
+			if donor == "" || filepath.Clean(donor) == filepath.Clean(r.O.Out) {
 				continue
 			}
 			src := filepath.Join(donor, "ckpt", filepath.Base(dst))

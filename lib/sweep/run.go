@@ -66,7 +66,7 @@ func Run(ctx context.Context, s Spec, dir string, b compute.Backend, status io.W
 			fmt.Fprintf(status, "[%d/%d] %s seed %d ... ", n, total, v.Name, seed)
 			r, err := pipeline.New(presets[i], pipeline.Options{Out: out, Figures: filepath.Join(out, "figures"), Seed: seed, Backend: b, Log: logf})
 			if err == nil {
-				err = share(r, s, dir, seed)
+				err = share(r, s, dir, seed, stale)
 			}
 			if err == nil {
 				err = r.All(ctx)
@@ -137,9 +137,10 @@ func RunAll(specs []Spec, dir func(Spec) string, status io.Writer) error {
 const SharedFile = "shared_from.json"
 
 // share gives run r the finished checkpoints of its shared stages (pre- and mid-training) from another variant's
-// run on the same seed whose checkpoint carries exactly the settings fingerprint r would write: the pipeline then
-// resumes them at their last step instead of training them again. Only finished checkpoints are taken.
-func share(r *pipeline.Run, s Spec, dir string, seed int64) error {
+// run on the same seed, or from the more folders, whose checkpoint carries exactly the settings fingerprint r
+// would write: the pipeline then resumes them at their last step instead of training them again. Only finished
+// checkpoints are taken.
+func share(r *pipeline.Run, s Spec, dir string, seed int64, more ...string) error {
 	from := map[string]string{}
 	if b, err := os.ReadFile(filepath.Join(r.O.Out, SharedFile)); err == nil {
 		if err := json.Unmarshal(b, &from); err != nil {
@@ -150,6 +151,7 @@ func share(r *pipeline.Run, s Spec, dir string, seed int64) error {
 	for _, u := range s.Variants {
 		donors = append(donors, RunDir(dir, u, seed))
 	}
+	donors = append(donors, more...) // e.g. this run's own earlier folder, kept aside after a settings change
 	adopted, err := r.AdoptFinished(donors)
 	for stage, donor := range adopted {
 		from[stage] = donor
