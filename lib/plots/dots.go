@@ -17,6 +17,9 @@ import (
 type DotSeries struct {
 	Name string
 	Y    []float64
+	// Lo and Hi, when set (one per category), are an interval around Y drawn as a vertical bar, e.g. the 95 %
+	// interval over seeds.
+	Lo, Hi []float64
 }
 
 // RefLine is a horizontal reference level, e.g. a noise floor.
@@ -57,8 +60,9 @@ func Dots(path string, c DotChart) error {
 		width = 0
 	}
 	for i, s := range series {
-		if len(s.Y) != len(categories) {
-			return fmt.Errorf("plots: Dots: series %q has %d values for %d categories", s.Name, len(s.Y), len(categories))
+		if len(s.Y) != len(categories) || (s.Lo != nil && len(s.Lo) != len(s.Y)) || (s.Hi != nil && len(s.Hi) != len(s.Y)) {
+			return fmt.Errorf("plots: Dots: series %q has %d values (%d low, %d high) for %d categories", s.Name, len(s.Y),
+				len(s.Lo), len(s.Hi), len(categories))
 		}
 		off := 0.0
 		if len(series) > 1 {
@@ -88,6 +92,9 @@ func Dots(path string, c DotChart) error {
 			}
 			sc.GlyphStyle = gs
 			p.Add(sc)
+			if err := addIntervals(p, s, off, logY, paletteColor(i), &drawn); err != nil {
+				return err
+			}
 		}
 		total += len(xy)
 		leg = append(leg, legendItem{s.Name, thumbs})
@@ -149,6 +156,35 @@ func Dots(path string, c DotChart) error {
 		dc = draw.Crop(dc, vg.Points(4), -vg.Points(14), vg.Points(4), -vg.Points(4))
 		drawYLabel(p, dc, func(rest draw.Canvas) { drawLegend(p, p.DataCanvas(rest), leg, top, left) })
 	})
+}
+
+// addIntervals draws the series' Lo–Hi bars (where finite; clipped at a log axis' positive part) in its colour,
+// with short caps, and records their extent in drawn.
+func addIntervals(p *plot.Plot, s DotSeries, off float64, logY bool, c color.Color, drawn *plotter.XYs) error {
+	if s.Lo == nil || s.Hi == nil {
+		return nil
+	}
+	style := draw.LineStyle{Color: c, Width: vg.Points(1.2)}
+	for k := range s.Y {
+		lo, hi, x := s.Lo[k], s.Hi[k], float64(k)+off
+		if logY && lo <= 0 {
+			lo = s.Y[k] / 1e3 // a bar reaching 0 on a log axis: drawn down to three decades below the mean
+		}
+		if !finite(lo) || !finite(hi) || (logY && hi <= 0) {
+			continue
+		}
+		for _, seg := range []plotter.XYs{{{X: x, Y: lo}, {X: x, Y: hi}}, {{X: x - 0.05, Y: lo}, {X: x + 0.05, Y: lo}},
+			{{X: x - 0.05, Y: hi}, {X: x + 0.05, Y: hi}}} {
+			l, err := plotter.NewLine(seg)
+			if err != nil {
+				return fmt.Errorf("plots: %w", err)
+			}
+			l.LineStyle = style
+			p.Add(l)
+		}
+		*drawn = append(*drawn, plotter.XY{X: x, Y: lo}, plotter.XY{X: x, Y: hi})
+	}
+	return nil
 }
 
 // emptiestCorner picks the corner of the plot's data area (a box of 45% × 40% of it) holding the fewest drawn

@@ -18,7 +18,8 @@ func TestDots(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "dots.png")
 	cats := []string{"ℓ2²", "ℓ2", "pseudo-Huber"}
-	series := []DotSeries{{"1-step", []float64{3e-4, 5e-4, math.NaN()}}, {"2-step", []float64{8e-4, 1e-3, 2e-3}}}
+	series := []DotSeries{{Name: "1-step", Y: []float64{3e-4, 5e-4, math.NaN()}}, {Name: "2-step", Y: []float64{8e-4, 1e-3, 2e-3},
+		Lo: []float64{5e-4, -1e-4, 1e-3}, Hi: []float64{1.1e-3, 2e-3, 3e-3}}} // intervals, one reaching below 0
 	for _, connect := range []bool{false, true} {
 		c := DotChart{Title: "loss metric", YLabel: "energy distance²", Categories: cats, Series: series,
 			Refs: []RefLine{{"noise floor", 2e-4}}, LogY: true, Connect: connect}
@@ -27,12 +28,16 @@ func TestDots(t *testing.T) {
 		}
 		decode(t, path, 900, 675)
 	}
-	err := Dots(path, DotChart{Title: "bad", Categories: cats, Series: []DotSeries{{"short", []float64{1, 2}}}})
-	if err == nil || !strings.Contains(err.Error(), "2 values for 3 categories") {
+	err := Dots(path, DotChart{Title: "bad", Categories: cats, Series: []DotSeries{{Name: "short", Y: []float64{1, 2}}}})
+	if err == nil || !strings.Contains(err.Error(), "2 values (0 low, 0 high) for 3 categories") {
 		t.Fatalf("want a length mismatch error, got %v", err)
 	}
-	if err := Dots(path, DotChart{Categories: cats, Series: []DotSeries{{"neg", []float64{-1, 0, math.NaN()}}}, LogY: true}); err == nil {
+	if err := Dots(path, DotChart{Categories: cats, Series: []DotSeries{{Name: "neg", Y: []float64{-1, 0, math.NaN()}}}, LogY: true}); err == nil {
 		t.Fatal("want an error when nothing is drawable on a log axis")
+	}
+	bad := DotSeries{Name: "lo", Y: []float64{1, 2, 3}, Lo: []float64{0, 1}, Hi: []float64{2, 3, 4}}
+	if err := Dots(path, DotChart{Categories: cats, Series: []DotSeries{bad}}); err == nil {
+		t.Fatal("want an error when the interval bounds do not match the categories")
 	}
 }
 

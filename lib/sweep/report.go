@@ -129,6 +129,8 @@ func finalOf(s plots.Series) float64 {
 
 // Figures draws, for each init, the 1-step energy curves of every variant (mean over seeds at each evaluation
 // step) into dir/<sweep>_<init>.png — the maxCurves best by final value when there are more — and returns the paths.
+// A sweep without post-training steps (post.steps=0: models scored as they leave mid-training) gets finalsFigure
+// instead.
 func Figures(s Spec, res []Result, dir string) ([]string, error) {
 	var paths []string
 	var inits []string
@@ -140,6 +142,14 @@ func Figures(s Spec, res []Result, dir string) ([]string, error) {
 		}
 	}
 	for _, init := range inits {
+		if atStartOnly(res, init) {
+			p, err := finalsFigure(s, res, init, dir)
+			if err != nil {
+				return paths, err
+			}
+			paths = append(paths, p)
+			continue
+		}
 		var series []plots.Series
 		for _, v := range s.Variants {
 			sum, cnt := map[float64]float64{}, map[float64]int{}
@@ -178,4 +188,52 @@ func Figures(s Spec, res []Result, dir string) ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// atStartOnly reports whether every run of init was evaluated at step 0 only (post.steps=0).
+func atStartOnly(res []Result, init string) bool {
+	for _, r := range res {
+		if r.Init == init && len(r.Curve) > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// finalsFigure draws dir/<sweep>_<init>.png: per variant, the 1- and 2-step energies' means over seeds with their
+// 95 % intervals, and the mean noise floor and teacher levels.
+func finalsFigure(s Spec, res []Result, init, dir string) (string, error) {
+	var rows []Row
+	for _, r := range Aggregate(s, res) {
+		if r.Init == init {
+			rows = append(rows, r)
+		}
+	}
+	one, two := plots.DotSeries{Name: "1 step"}, plots.DotSeries{Name: "2 steps"}
+	var cats []string
+	for _, r := range rows {
+		cats = append(cats, r.Variant)
+		for _, x := range []struct {
+			s  *plots.DotSeries
+			iv Interval
+		}{{&one, r.Final1}, {&two, r.Final2}} {
+			x.s.Y = append(x.s.Y, x.iv.Mean)
+			x.s.Lo, x.s.Hi = append(x.s.Lo, x.iv.Mean-x.iv.CI95), append(x.s.Hi, x.iv.Mean+x.iv.CI95)
+		}
+	}
+	var floor, teacher []float64
+	for _, r := range res {
+		if r.Init == init {
+			floor, teacher = append(floor, r.Floor), append(teacher, r.Teacher)
+		}
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s_%s.png", s.Name, init))
+	err := plots.Dots(path, plots.DotChart{
+		Title:      fmt.Sprintf("%s, %s: mean ± 95 %% interval over seeds %v", s.Name, init, s.Seeds),
+		YLabel:     pipeline.EnergyAxis(res[0].Estimator),
+		Categories: cats, Series: []plots.DotSeries{one, two},
+		Refs: []plots.RefLine{{Name: "teacher (16 NFE)", Y: Mean95(teacher).Mean}, {Name: "noise floor", Y: Mean95(floor).Mean}},
+		LogY: true,
+	})
+	return path, err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gocmt/cmt/lib/pipeline"
@@ -52,5 +53,33 @@ func TestFinishedWithSameSettingsOnly(t *testing.T) {
 	}
 	if _, _, err := finishedWith(out, q); err == nil {
 		t.Fatal("a corrupt summary.json was not reported")
+	}
+}
+
+// A sweep of models scored as they leave mid-training (post.steps=0, one evaluation per run) gets the interval
+// figure: one category per variant, the means and 95 % intervals of the 1- and 2-step energies.
+func TestFiguresAtStartOnly(t *testing.T) {
+	s, err := Parse(strings.NewReader("name abl\npreset toy2d\nbase post.steps=0\nseeds 1,2,3\nvariant a -\nvariant b mid.distance=l2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res []Result
+	for _, v := range []string{"a", "b"} {
+		for seed := int64(1); seed <= 3; seed++ {
+			e := 1e-3 * float64(seed)
+			res = append(res, Result{Variant: v, Seed: seed, Init: "cmt", Final1: e, Final2: e / 2, Start1: e,
+				Curve: [][4]float64{{0, e, e / 2, 0}}, Teacher: 5e-4, Floor: 2e-4, Estimator: "v"})
+		}
+	}
+	dir := t.TempDir()
+	paths, err := Figures(s, res, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 1 || filepath.Base(paths[0]) != "abl_cmt.png" {
+		t.Fatalf("figures %v", paths)
+	}
+	if st, err := os.Stat(paths[0]); err != nil || st.Size() < 1000 {
+		t.Fatalf("figure %s: %v", paths[0], err)
 	}
 }
