@@ -38,7 +38,7 @@ type DotChart struct {
 	Connect               bool // join each series' markers with a line (ordered categories, e.g. 4, 8, 16 steps)
 }
 
-// Dots writes a PNG (6 × 4.5 in) comparing named categories — the arms of an ablation, or step counts — along the
+// Dots writes a PNG (4.5 in high, 6 in wide or ¾ in per category if wider) comparing named categories — the arms of an ablation, or step counts — along the
 // x axis: each series is a marker per category (its own colour and shape, side by side within a category when not
 // connected), each reference a dashed grey horizontal line, with a legend naming both. It is an error when a
 // series does not have one value per category or nothing is left to draw.
@@ -152,7 +152,8 @@ func Dots(path string, c DotChart) error {
 		p.Y.Tick.Marker = niceTicks{n: 7}
 	}
 	top, left := emptiestCorner(p, drawn, logY)
-	return savePNG(path, 6*vg.Inch, 4.5*vg.Inch, func(dc draw.Canvas) {
+	figW := vg.Length(math.Max(6, 0.75*float64(len(categories)))) * vg.Inch // room for every category's label
+	return savePNG(path, figW, 4.5*vg.Inch, func(dc draw.Canvas) {
 		dc = draw.Crop(dc, vg.Points(4), -vg.Points(14), vg.Points(4), -vg.Points(4))
 		drawYLabel(p, dc, func(rest draw.Canvas) { drawLegend(p, p.DataCanvas(rest), leg, top, left) })
 	})

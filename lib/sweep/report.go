@@ -58,6 +58,10 @@ type Row struct {
 	Final1, Final2      Interval // final 1- and 2-step energy distance
 	Start1              Interval // right after initialisation
 	Estimator           string   // energy distance estimator: v (V-statistic) or u (U-statistic)
+	// Paired1 and Paired2 are the final 1- and 2-step energies minus those of the sweep's first variant with the
+	// same init on the same seed, over the seeds both have: a difference of arms without the spread between seeds
+	// (each seed draws its own reference set, so the floor moves from seed to seed). N = 0 when not available.
+	Paired1, Paired2 Interval
 }
 
 // Aggregate groups results by variant and init, in the spec's variant order and the runs' init order.
@@ -84,7 +88,37 @@ func Aggregate(s Spec, res []Result) []Row {
 				Start1: Mean95(s1), Estimator: by[init][0].Estimator})
 		}
 	}
+	if len(s.Variants) > 1 {
+		pairWithFirst(s.Variants[0].Name, res, rows)
+	}
 	return rows
+}
+
+// pairWithFirst fills each row's paired differences to the first variant's result of the same init and seed.
+func pairWithFirst(first string, res []Result, rows []Row) {
+	type key struct {
+		init string
+		seed int64
+	}
+	base := map[key]Result{}
+	for _, r := range res {
+		if r.Variant == first {
+			base[key{r.Init, r.Seed}] = r
+		}
+	}
+	for i := range rows {
+		var d1, d2 []float64
+		for _, r := range res {
+			b, ok := base[key{r.Init, r.Seed}]
+			if r.Variant != rows[i].Variant || r.Init != rows[i].Init || !ok {
+				continue
+			}
+			d1, d2 = append(d1, r.Final1-b.Final1), append(d2, r.Final2-b.Final2)
+		}
+		if len(d1) > 1 {
+			rows[i].Paired1, rows[i].Paired2 = Mean95(d1), Mean95(d2)
+		}
+	}
 }
 
 func (i Interval) String() string {
@@ -94,7 +128,15 @@ func (i Interval) String() string {
 	return fmt.Sprintf("%.2e ± %.1e", i.Mean, i.CI95)
 }
 
-// Table renders the rows as a Markdown table.
+// signed renders a paired difference with its sign, "—" when there is none.
+func signed(i Interval) string {
+	if i.N <= 1 {
+		return "—"
+	}
+	return fmt.Sprintf("%+.2e ± %.1e", i.Mean, i.CI95)
+}
+
+// Table renders the rows as a Markdown table, with the paired differences to the first variant when there are.
 func Table(s Spec, rows []Row) string {
 	var b strings.Builder
 	est := "v"
@@ -103,10 +145,27 @@ func Table(s Spec, rows []Row) string {
 	}
 	fmt.Fprintf(&b, "Sweep %s (preset %s; base %s; seeds %v). Final = mean of the last %d evaluations; mean ± 95 %% interval over seeds; %s.\n\n",
 		s.Name, s.Preset, s.Base, s.Seeds, FinalEvals, pipeline.EnergyLabel(est))
-	fmt.Fprintln(&b, "| variant | what it changes | init | seeds | 1-step energy, start | 1-step energy, final | 2-step energy, final |")
-	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|")
+	paired := false
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s |\n", r.Variant, r.Note, r.Init, r.Final1.N, r.Start1, r.Final1, r.Final2)
+		paired = paired || r.Paired1.N > 1
+	}
+	if !paired {
+		fmt.Fprintln(&b, "| variant | what it changes | init | seeds | 1-step energy, start | 1-step energy, final | 2-step energy, final |")
+		fmt.Fprintln(&b, "|---|---|---|---|---|---|---|")
+		for _, r := range rows {
+			fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s |\n", r.Variant, r.Note, r.Init, r.Final1.N, r.Start1, r.Final1, r.Final2)
+		}
+		return b.String()
+	}
+	first := s.Variants[0].Name
+	fmt.Fprintf(&b, "| variant | what it changes | init | seeds | 1-step energy, start | 1-step energy, final | 2-step energy, final | 1-step − %s's, paired by seed | 2-step − %s's, paired |\n", first, first)
+	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		p1, p2 := "0", "0"
+		if r.Variant != first {
+			p1, p2 = signed(r.Paired1), signed(r.Paired2)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s | %s | %s |\n", r.Variant, r.Note, r.Init, r.Final1.N, r.Start1, r.Final1, r.Final2, p1, p2)
 	}
 	return b.String()
 }
@@ -200,8 +259,9 @@ func atStartOnly(res []Result, init string) bool {
 	return true
 }
 
-// finalsFigure draws dir/<sweep>_<init>.png: per variant, the 1- and 2-step energies' means over seeds with their
-// 95 % intervals, and the mean noise floor and teacher levels.
+// finalsFigure draws dir/<sweep>_<init>.png: per variant, the 1- and 2-step energies' means over seeds, each with
+// the 95 % interval of its difference to the first variant paired by seed drawn around it (a bar that misses the
+// first variant's level is a difference that the seeds resolve), and the mean noise floor and teacher levels.
 func finalsFigure(s Spec, res []Result, init, dir string) (string, error) {
 	var rows []Row
 	for _, r := range Aggregate(s, res) {
@@ -214,11 +274,15 @@ func finalsFigure(s Spec, res []Result, init, dir string) (string, error) {
 	for _, r := range rows {
 		cats = append(cats, r.Variant)
 		for _, x := range []struct {
-			s  *plots.DotSeries
-			iv Interval
-		}{{&one, r.Final1}, {&two, r.Final2}} {
+			s      *plots.DotSeries
+			iv, pr Interval
+		}{{&one, r.Final1, r.Paired1}, {&two, r.Final2, r.Paired2}} {
+			ci := math.NaN() // the first variant: no bar
+			if x.pr.N > 1 {
+				ci = x.pr.CI95
+			}
 			x.s.Y = append(x.s.Y, x.iv.Mean)
-			x.s.Lo, x.s.Hi = append(x.s.Lo, x.iv.Mean-x.iv.CI95), append(x.s.Hi, x.iv.Mean+x.iv.CI95)
+			x.s.Lo, x.s.Hi = append(x.s.Lo, x.iv.Mean-ci), append(x.s.Hi, x.iv.Mean+ci)
 		}
 	}
 	var floor, teacher []float64
@@ -229,7 +293,8 @@ func finalsFigure(s Spec, res []Result, init, dir string) (string, error) {
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%s_%s.png", s.Name, init))
 	err := plots.Dots(path, plots.DotChart{
-		Title:      fmt.Sprintf("%s, %s: mean ± 95 %% interval over seeds %v", s.Name, init, s.Seeds),
+		Title: fmt.Sprintf("%s (%s): mean of seeds %v; bars: 95 %% interval of the difference to %s, paired by seed",
+			s.Name, init, s.Seeds, s.Variants[0].Name),
 		YLabel:     pipeline.EnergyAxis(res[0].Estimator),
 		Categories: cats, Series: []plots.DotSeries{one, two},
 		Refs: []plots.RefLine{{Name: "teacher (16 NFE)", Y: Mean95(teacher).Mean}, {Name: "noise floor", Y: Mean95(floor).Mean}},
