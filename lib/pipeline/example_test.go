@@ -26,6 +26,6 @@ func ExamplePreset_Set() {
 	// Output:
 	// inits: cmt,diffusion
 	// diffusion: lr 0.0003 (constant), q 64, 1000 steps
-	// cmt: lr 0.0001 (linear decay), q 16, 1000 steps
+	// cmt: lr 0.0001 (linear decay), q 16, 1000 steps, 2-step t_mid 0.2
 	// error: true
 }

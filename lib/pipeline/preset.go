@@ -153,9 +153,12 @@ var Presets = map[string]Preset{
 		// lowest final 1-step energy over 22 recipes; README, "Fair comparison").
 		Inits: "cmt,diffusion,scratch", PostSteps: 3000, PostBatch: 512, PostLR: 2e-4, PostEMA: 0.995, PostSchedule: "constant",
 		Q: 16, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
-		RecipeCMT:       "post.lr=1e-4 post.lr_schedule=linear",
-		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=linear",
-		RecipeScratch:   "post.lr=1e-3 post.q=64",
+		// Each init's 2-step t_mid: the lowest final 2-step energy over t_mid ∈ {0.1, …, 3.2} on seed 0 with its
+		// recipe (experiments/sweeps/tune-tmid.txt): cmt 0.2 (4.6e-4; 0.8 gave 8.9e-4), diffusion 0.2 (5.9e-4;
+		// 9.4e-4), scratch 0.4 (9.0e-4; 1.0e-3).
+		RecipeCMT:       "post.lr=1e-4 post.lr_schedule=linear eval.t_mid=0.2",
+		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=linear eval.t_mid=0.2",
+		RecipeScratch:   "post.lr=1e-3 post.q=64 eval.t_mid=0.4",
 		EvalEvery:       250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
 	},
 	"toy2d-mf": {
@@ -174,9 +177,13 @@ var Presets = map[string]Preset{
 		MFTMean: -0.6, MFTStd: 1.6, MFRMean: -4, MFRStd: 1.6, MFRatio: 0.75, MFOrder: "v1", MFP: 1, MFC: 1e-3,
 		MFJVP: "exact", MFFDEps: 1e-3,
 		EvalEvery: 250, EvalSamples: 5000, TMid: 0.5, SW2Proj: 64,
-		RecipeCMT:       "post.lr=1e-3 post.lr_schedule=linear",
-		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=constant",
-		RecipeScratch:   "post.lr=3e-3 post.lr_schedule=linear",
+		// Each init's 2-step t_mid (samples 1 → t_mid → 0), the lowest final 2-step energy over t_mid ∈ {0.2, …,
+		// 0.95} on seed 0 (experiments/sweeps/tune-tmid-mf.txt): cmt 0.95 (2.5e-3; 0.5 gave 5.1e-3), diffusion 0.8
+		// (3.7e-3; 8.7e-3), scratch 0.95 (7.7e-3; 1.3e-2). Near 1 the second step adds little: here MeanFlow's 2-step
+		// samples are no better than its 1-step ones.
+		RecipeCMT:       "post.lr=1e-3 post.lr_schedule=linear eval.t_mid=0.95",
+		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=constant eval.t_mid=0.8",
+		RecipeScratch:   "post.lr=3e-3 post.lr_schedule=linear eval.t_mid=0.95",
 	},
 }
 
