@@ -88,10 +88,12 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 			p.curves[r.Seed] = r.Curve[:1]
 			p.costs[r.Seed] = c
 			p.Recipe = prefixed(sum.Resolved, "mid.")
+			p.Recipe["eval.t_mid"] = sum.Resolved.ForInit("cmt").TMid // its 2-step samples: the cmt recipe's t_mid
 		}
 		p := get(r.Variant, r.Init, r.Method, r.Method)
 		p.curves[r.Seed], p.costs[r.Seed] = r.Curve, c
 		p.Recipe = prefixed(sum.Resolved.ForInit(r.Init), "post.")
+		p.Recipe["eval.t_mid"] = sum.Resolved.ForInit(r.Init).TMid
 	}
 	var fl []float64
 	for _, f := range floors {
@@ -212,20 +214,22 @@ func CompareTable(d Dataset) string {
 	return b.String()
 }
 
-// recipeText is the recipe's learning rate, schedule and Δt setting, the keys a search varies.
+// recipeText is the recipe's learning rate, schedule and Δt setting, the keys a search varies, and the 2-step
+// sampler's t_mid.
 func recipeText(p Pipeline) string {
-	if p.Method == "none" {
-		return fmt.Sprintf("%v mid-training steps", p.Recipe["mid.steps"])
-	}
 	r := p.Recipe
+	tmid := fmt.Sprintf("; 2-step t_mid %v", r["eval.t_mid"])
+	if p.Method == "none" {
+		return fmt.Sprintf("%v mid-training steps%s", r["mid.steps"], tmid)
+	}
 	if p.Method == "meanflow" || p.Method == "lmd" {
-		return fmt.Sprintf("lr %v %s, ratio %v, p %v, %v steps", r["post.lr"], r["post.lr_schedule"], r["post.ratio"], r["post.adaptive_p"], r["post.steps"])
+		return fmt.Sprintf("lr %v %s, ratio %v, p %v, %v steps%s", r["post.lr"], r["post.lr_schedule"], r["post.ratio"], r["post.adaptive_p"], r["post.steps"], tmid)
 	}
 	dt := fmt.Sprintf("q %v", r["post.q"])
 	if de, ok := r["post.double_every"].(float64); ok && de > 0 {
 		dt = fmt.Sprintf("q %v doubled every %v", r["post.q"], de)
 	}
-	return fmt.Sprintf("lr %v %s, %s, %v steps", r["post.lr"], r["post.lr_schedule"], dt, r["post.steps"])
+	return fmt.Sprintf("lr %v %s, %s, %v steps%s", r["post.lr"], r["post.lr_schedule"], dt, r["post.steps"], tmid)
 }
 
 // CompareFigures draws a dataset's 1-step energy (mean over seeds) against post-training steps and against total
