@@ -74,7 +74,7 @@ func (b *Book) AfterMidtraining(r *pipeline.Run) {
 		b.Fail(fmt.Errorf("AfterMidtraining needs the mid-trained student: nb.Run(\"pretrain\", \"trajectories\", \"midtrain\") first"))
 	}
 	p, dim := r.P, r.Data.Dim()
-	one, two, m1, m2, err := r.Eval.FewStep(r.Mid.EMAFunc(), p.SigmaMax, p.ForInit("cmt").TMid)
+	one, two, m1, m2, err := r.Eval.FewStep(r.Mid.EMAFunc(), p.SigmaMax, p.StudentTMid())
 	b.Must(err)
 	d1, _, dm1, _, err := r.Eval.FewStep(b.TeacherAsConsistency(r), p.SigmaMax, p.ForInit("diffusion").TMid)
 	b.Must(err)
@@ -85,7 +85,7 @@ func (b *Book) AfterMidtraining(r *pipeline.Run) {
 		{Title: fmt.Sprintf("teacher, %s %d NFE", p.Solver, r.Traj.NFE), Points: teach[:min(n, len(teach))], Color: plots.Palette[0]},
 		{Title: "teacher weights as f, 1 step", Points: d1[:n], Color: plots.Palette[3]},
 		{Title: "CMT student, 1 step", Points: one[:n], Color: plots.Palette[2]},
-		{Title: fmt.Sprintf("CMT student, 2 steps (t_mid %.2g)", p.ForInit("cmt").TMid), Points: two[:n], Color: plots.Palette[2]},
+		{Title: fmt.Sprintf("CMT student, 2 steps (t_mid %.2g)", p.StudentTMid()), Points: two[:n], Color: plots.Palette[2]},
 	}
 	path := filepath.Join(b.FigDir, "after_midtraining_samples.png")
 	b.Must(plots.Scatter(path, panels, len(panels), 2))

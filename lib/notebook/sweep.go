@@ -131,6 +131,6 @@ func (b *Book) sweepArm(base *pipeline.Run, key, value string) (SweepArm, error)
 	if p.MidPairs == "endpoint" {
 		arm.Pairs = r.Traj.N()
 	}
-	_, _, arm.One, arm.Two, err = r.Eval.FewStep(r.Mid.EMAFunc(), p.SigmaMax, p.ForInit("cmt").TMid)
+	_, _, arm.One, arm.Two, err = r.Eval.FewStep(r.Mid.EMAFunc(), p.SigmaMax, p.StudentTMid())
 	return arm, err
 }

@@ -309,7 +309,14 @@ func (r *Run) allFlowMap(ctx context.Context) error {
 	steps := []stageStep{
 		{"pre-training (flow matching)", func() error { return r.Pretrain(ctx) }},
 		{"teacher trajectories", r.TeacherTrajectoriesFM},
-		{"CMT-MF mid-training", func() error { return r.MidtrainMF(ctx) }},
+		{"CMT-MF mid-training", func() error {
+			if err := r.MidtrainMF(ctx); err != nil {
+				return err
+			}
+			one, two, err := r.evalMap(r.Mid.EMAFunc2(r.psiFwd), r.P.StudentTMid())
+			r.Summary.Student = &StudentReport{Steps: r.Mid.Step, TMid: r.P.StudentTMid(), One: one, Two: two}
+			return err
+		}},
 	}
 	inits, _ := r.P.InitList()
 	for _, init := range inits {

@@ -42,11 +42,11 @@ func (r *Run) fewStepRows(inits []string) ([]fewStepRow, error) {
 	for _, m := range ms {
 		row := fewStepRow{Name: m.name, Short: m.short, Init: m.init, Steps: m.steps}
 		var err error
-		init := m.init
-		if init == "" {
-			init = "cmt" // the CMT-MF student as it leaves mid-training: the cmt recipe's t_mid
+		tMid := r.P.StudentTMid() // the CMT-MF student as it leaves mid-training
+		if m.init != "" {
+			tMid = r.P.ForInit(m.init).TMid
 		}
-		if row.Samples, err = r.fewStep(m.m, r.P.ForInit(init).TMid); err != nil {
+		if row.Samples, err = r.fewStep(m.m, tMid); err != nil {
 			return nil, err
 		}
 		rec := map[string]any{"stage": "fewstep", "model": m.name, "steps": m.steps}

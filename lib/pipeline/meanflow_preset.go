@@ -70,6 +70,9 @@ func (p *Preset) validateFlowMap() []string {
 	if !(p.TMid > 0 && p.TMid < 1) {
 		errs = append(errs, "eval.t_mid must be in (0, 1) on flow-matching time")
 	}
+	if p.TMidStudent >= 1 {
+		errs = append(errs, "eval.t_mid_student must be in (0, 1) on flow-matching time (0: the cmt recipe's t_mid)")
+	}
 	return errs
 }
 

@@ -126,6 +126,9 @@ type Preset struct {
 	EvalEvery   int     `json:"eval.every"`   // post-training steps between evaluations (and checkpoints)
 	EvalSamples int     `json:"eval.samples"` // samples per evaluation (≥ 5000)
 	TMid        float64 `json:"eval.t_mid"`   // 2-step sampler's intermediate time
+	// TMidStudent is the 2-step t_mid of the mid-trained student scored as it leaves mid-training (the "no
+	// post-training" pipeline: a model of its own, with its own t_mid); 0 = the cmt recipe's t_mid.
+	TMidStudent float64 `json:"eval.t_mid_student,omitempty"`
 	SW2Proj     int     `json:"eval.sw2_proj"`
 	// Energy distance estimator of the Energy metric: v (the biased V-statistic, metrics.EnergyDistance; "" too)
 	// or u (the unbiased U-statistic, metrics.EnergyDistanceU: expectation 0 for equal laws, so it can be < 0).
@@ -159,7 +162,10 @@ var Presets = map[string]Preset{
 		RecipeCMT:       "post.lr=1e-4 post.lr_schedule=linear eval.t_mid=0.2",
 		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=linear eval.t_mid=0.2",
 		RecipeScratch:   "post.lr=1e-3 post.q=64 eval.t_mid=0.4",
-		EvalEvery:       250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
+		// The CMT student as it leaves mid-training, a model of its own (step 0 of the same runs): 0.4 (5.9e-4;
+		// 0.8 gave 6.5e-4, 0.2 1.2e-3).
+		TMidStudent: 0.4,
+		EvalEvery:   250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
 	},
 	"toy2d-mf": {
 		Name: "toy2d-mf", Data: "gmm8",
@@ -184,6 +190,8 @@ var Presets = map[string]Preset{
 		RecipeCMT:       "post.lr=1e-3 post.lr_schedule=linear eval.t_mid=0.95",
 		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=constant eval.t_mid=0.8",
 		RecipeScratch:   "post.lr=3e-3 post.lr_schedule=linear eval.t_mid=0.95",
+		// The CMT-MF student as it leaves mid-training: 0.2 (7.9e-4; 0.1 gave 1.1e-3, 0.35 9.3e-4, 0.95 1.4e-3).
+		TMidStudent: 0.2,
 	},
 }
 
@@ -333,6 +341,9 @@ func (p *Preset) Validate() error {
 	if _, err := p.InitList(); err != nil {
 		errs = append(errs, err.Error())
 	}
+	if p.TMidStudent < 0 {
+		errs = append(errs, "eval.t_mid_student must be ≥ 0 (0: the cmt recipe's t_mid)")
+	}
 	if !slices.Contains(solver.Methods, p.Solver) {
 		errs = append(errs, fmt.Sprintf("mid.solver %q: use one of %s", p.Solver, strings.Join(solver.Methods, ", ")))
 	}
@@ -436,6 +447,14 @@ func (p Preset) RecipeText(init string) string {
 		dt += fmt.Sprintf(" halved every %d steps", q.DoubleEvery)
 	}
 	return fmt.Sprintf("%s: lr %g (%s), %s, %d steps%s", init, q.PostLR, sched, dt, q.PostSteps, tmid)
+}
+
+// StudentTMid is the 2-step t_mid the mid-trained student is scored with as it leaves mid-training.
+func (p Preset) StudentTMid() float64 {
+	if p.TMidStudent > 0 {
+		return p.TMidStudent
+	}
+	return p.ForInit("cmt").TMid
 }
 
 // TMidLabel names the 2-step sampler's t_mid: "t_mid = 0.8", or each init's where their recipes choose different

@@ -99,6 +99,12 @@ func TestRecipeTMid(t *testing.T) {
 	if got := p.TMidLabel(); got != "t_mid: cmt 0.4, diffusion 0.8" {
 		t.Errorf("label %q", got)
 	}
+	if got := p.StudentTMid(); got != 0.4 {
+		t.Errorf("student t_mid %v, want the cmt recipe's 0.4 when eval.t_mid_student is unset", got)
+	}
+	if err := p.Set("eval.t_mid_student=1.6"); err != nil || p.StudentTMid() != 1.6 || p.ForInit("cmt").TMid != 0.4 {
+		t.Errorf("eval.t_mid_student=1.6: student %v, cmt recipe %v (%v)", p.StudentTMid(), p.ForInit("cmt").TMid, err)
+	}
 	if err := p.Set("post.recipe.cmt=eval.samples=100"); err == nil {
 		t.Error("a recipe setting another eval.* key was accepted")
 	}

@@ -382,7 +382,14 @@ func (r *Run) All(ctx context.Context) error {
 	steps := []stageStep{
 		{"pre-training", func() error { return r.Pretrain(ctx) }},
 		{"teacher trajectories", r.TeacherTrajectories},
-		{"CMT mid-training", func() error { return r.Midtrain(ctx) }},
+		{"CMT mid-training", func() error {
+			if err := r.Midtrain(ctx); err != nil {
+				return err
+			}
+			_, _, one, two, err := r.Eval.FewStep(r.hostFn(r.Mid.EMAFunc()), r.P.SigmaMax, r.P.StudentTMid())
+			r.Summary.Student = &StudentReport{Steps: r.Mid.Step, TMid: r.P.StudentTMid(), One: one, Two: two}
+			return err
+		}},
 	}
 	inits, _ := r.P.InitList()
 	for _, init := range inits {

@@ -12,6 +12,7 @@ type Summary struct {
 	// or u (unbiased U-statistic); preset key eval.energy.
 	EnergyEstimator string         `json:"energy_estimator,omitempty"`
 	Teacher         *TeacherReport `json:"teacher"`
+	Student         *StudentReport `json:"student,omitempty"` // the mid-trained student as it leaves mid-training
 	Posttrain       []PostRow      `json:"posttrain"`
 	Resolved        Preset         `json:"resolved_preset"`
 	FIDName         string         `json:"fid_metric,omitempty"` // image data: which FID (features, reference set)
@@ -30,6 +31,15 @@ type TeacherReport struct {
 	Samples   SampleMetrics    `json:"samples"`
 	FID       *float64         `json:"fid,omitempty"` // image data: FID of the teacher's samples (= samples.fid)
 	Denoising []DenoisingLevel `json:"denoising,omitempty"`
+}
+
+// StudentReport scores the mid-trained student itself (the pipeline with no post-training): 1-step samples and
+// 2-step samples through its own t_mid (eval.t_mid_student), from the evaluator's fixed noise.
+type StudentReport struct {
+	Steps int           `json:"steps"` // mid-training steps
+	TMid  float64       `json:"t_mid"`
+	One   SampleMetrics `json:"one_step"`
+	Two   SampleMetrics `json:"two_step"`
 }
 
 // DenoisingLevel is the mean squared denoising error E‖D(x₀+σε, σ) − x₀‖² at one σ for the teacher, the exact

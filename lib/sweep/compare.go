@@ -86,9 +86,13 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 		if r.Init == "cmt" && len(r.Curve) > 0 {
 			p := get(r.Variant, "cmt", "none", r.Method)
 			p.curves[r.Seed] = r.Curve[:1]
-			p.costs[r.Seed] = c
 			p.Recipe = prefixed(sum.Resolved, "mid.")
-			p.Recipe["eval.t_mid"] = sum.Resolved.ForInit("cmt").TMid // its 2-step samples: the cmt recipe's t_mid
+			p.Recipe["eval.t_mid"] = sum.Resolved.ForInit("cmt").TMid
+			if r.Student != nil { // scored with its own 2-step t_mid (a run before that: the cmt recipe's)
+				p.curves[r.Seed] = [][4]float64{{0, r.Student[0], r.Student[1], r.Curve[0][3]}}
+				p.Recipe["eval.t_mid"] = sum.Resolved.StudentTMid()
+			}
+			p.costs[r.Seed] = c
 		}
 		p := get(r.Variant, r.Init, r.Method, r.Method)
 		p.curves[r.Seed], p.costs[r.Seed] = r.Curve, c

@@ -182,6 +182,9 @@ type Result struct {
 	Seconds float64      `json:"wall_seconds"` // the whole run (all its stages and inits)
 	// Estimator is the energy distance estimator of every energy here: v (V-statistic) or u (U-statistic).
 	Estimator string `json:"energy_estimator"`
+	// Student is the run's mid-trained student as it left mid-training, 1- and 2-step energy (2 steps through
+	// its own t_mid); nil for runs that predate it.
+	Student *[2]float64 `json:"student_energy,omitempty"`
 }
 
 // FinalEvals is how many of the last evaluations make a run's final value (single points swing between evaluations).
@@ -213,6 +216,9 @@ func Collect(s Spec, dir string) ([]Result, error) {
 					res.Start1 = row.Curve[0][1]
 				}
 				res.Final1, res.Final2 = lastMean(row.Curve, 1), lastMean(row.Curve, 2)
+				if sum.Student != nil {
+					res.Student = &[2]float64{sum.Student.One.Energy, sum.Student.Two.Energy}
+				}
 				out = append(out, res)
 			}
 		}

@@ -33,7 +33,7 @@ type Variant struct {
 //
 //	name   backbone
 //	preset toy2d
-//	base   post.q=16;post.lr=2e-4
+//	base   post.q=16;post.lr=2e-4      # the rest of the line (a recipe's value may have spaces)
 //	seeds  1,2,3
 //	target 0.01                      # optional: the 1-step energy make compare measures the cost to reach
 //	variant input  mlp.embed=input   # the comment becomes the variant's note
@@ -48,16 +48,19 @@ func Parse(r io.Reader) (Spec, error) {
 			continue
 		}
 		bad := func(msg string) error { return fmt.Errorf("sweep file line %d (%q): %s", n, sc.Text(), msg) }
-		if (f[0] == "name" || f[0] == "preset" || f[0] == "base") && len(f) != 2 {
+		if (f[0] == "name" || f[0] == "preset") && len(f) != 2 {
 			return s, bad(f[0] + " takes one value (no spaces)")
+		}
+		if f[0] == "base" && len(f) < 2 {
+			return s, bad("base takes the settings every variant starts from")
 		}
 		switch f[0] {
 		case "name":
 			s.Name = f[1]
 		case "preset":
 			s.Preset = f[1]
-		case "base":
-			s.Base = f[1]
+		case "base": // the rest of the line: a per-init recipe's value has spaces ("post.recipe.cmt=post.lr=1e-4 post.q=16")
+			s.Base = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "base"))
 		case "target":
 			x, err := strconv.ParseFloat(f[len(f)-1], 64)
 			if len(f) != 2 || err != nil || x <= 0 {

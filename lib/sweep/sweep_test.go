@@ -35,6 +35,11 @@ func TestParse(t *testing.T) {
 	if s.Overrides(s.Variants[0]) != s.Base {
 		t.Errorf("variant a overrides %q", s.Overrides(s.Variants[0]))
 	}
+	// A base may hold a per-init recipe, whose value has spaces.
+	r, err := Parse(strings.NewReader("name x\npreset toy2d\nbase   post.q=16;post.recipe.cmt=post.lr=1e-4 post.q=64   # note\nseeds 1\nvariant a -\n"))
+	if err != nil || r.Base != "post.q=16;post.recipe.cmt=post.lr=1e-4 post.q=64" {
+		t.Errorf("base with a recipe: %q, %v", r.Base, err)
+	}
 	for _, bad := range []string{
 		"name x\npreset toy2d\nseeds 1\n",                           // no variant
 		"name x\npreset toy2d\nseeds 1,two\nvariant a -\n",          // bad seed
