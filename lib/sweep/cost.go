@@ -48,7 +48,7 @@ func RunCosts(runDir string) (Costs, error) {
 		}
 	}
 	for stage, donor := range shared {
-		ds, err := readSummary(donor)
+		ds, err := originalSummary(donor, stage)
 		if err != nil {
 			return Costs{}, fmt.Errorf("the run %s shared its %s: %w", donor, stage, err)
 		}
@@ -72,6 +72,25 @@ func RunCosts(runDir string) (Costs, error) {
 		c.PerStep[row.Init] = Cost{float64(q.PostBatch), secs["post "+row.Init] / float64(steps)}
 	}
 	return c, nil
+}
+
+// originalSummary is the summary of the run that trained stage: donor's, or, when donor took the stage from
+// another run in turn (a rerun adopting it from its own earlier folder), that run's, following the chain.
+func originalSummary(donor, stage string) (pipeline.Summary, error) {
+	for range 16 {
+		next := map[string]string{}
+		b, err := os.ReadFile(filepath.Join(donor, SharedFile))
+		if err == nil {
+			if err := json.Unmarshal(b, &next); err != nil {
+				return pipeline.Summary{}, fmt.Errorf("%s: %w", filepath.Join(donor, SharedFile), err)
+			}
+		}
+		if next[stage] == "" {
+			return readSummary(donor)
+		}
+		donor = next[stage]
+	}
+	return pipeline.Summary{}, fmt.Errorf("%s: a chain of more than 16 shared stages", stage)
 }
 
 func readSummary(runDir string) (pipeline.Summary, error) {
