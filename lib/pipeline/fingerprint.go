@@ -8,8 +8,10 @@ import (
 
 // fingerprint is the JSON object of the settings a stage depends on: the global keys (data, time convention,
 // backbone, dit.*, unet.*), the seed, and the keys of its own and earlier stages ("pre." for pre-training; "pre." and "mid." for
-// mid-training; all three for post-training). Evaluation settings and the list of inits are left out: changing
-// them does not invalidate trained weights.
+// mid-training; all three for post-training). The list of inits and the evaluation settings are left out, except
+// in post-training: its checkpoint also holds the evaluation curve measured so far, so the settings that curve
+// depends on (curveKeys; eval.t_mid is the init's own) belong to its fingerprint, and a rerun with other ones does
+// not resume a curve measured differently.
 func (r *Run) fingerprint(stage string) string {
 	var prefixes []string
 	switch {
@@ -42,10 +44,17 @@ func (r *Run) fingerprint(stage string) string {
 				keep[k] = v
 			}
 		}
+		if strings.HasPrefix(stage, "post") && curveKeys[k] {
+			keep[k] = v
+		}
 	}
 	out, _ := json.Marshal(keep) // map keys are sorted: the same settings give the same string
 	return string(out)
 }
+
+// curveKeys are the evaluation settings a post-training checkpoint's curve depends on.
+var curveKeys = map[string]bool{"eval.t_mid": true, "eval.samples": true, "eval.every": true, "eval.energy": true,
+	"eval.sw2_proj": true}
 
 // SharedStages are the stages a run may take from another run with the same settings (a sweep over post-training
 // recipes trains each seed's teacher and CMT student once): pre-training and mid-training.

@@ -109,3 +109,27 @@ func TestRecipeTMid(t *testing.T) {
 		t.Error("a recipe setting another eval.* key was accepted")
 	}
 }
+
+// A post-training checkpoint holds the evaluation curve measured so far, so the evaluation settings that curve
+// depends on belong to that stage's fingerprint (a rerun with another t_mid must not resume a curve measured with
+// the old one); the shared stages' fingerprints ignore them, and one init's t_mid leaves the others' alone.
+func TestFingerprintEvalKeys(t *testing.T) {
+	p, _ := Lookup("toy2d")
+	q := p
+	if err := q.Set("post.recipe.cmt=post.lr=1e-4 post.lr_schedule=linear eval.t_mid=1.6"); err != nil {
+		t.Fatal(err)
+	}
+	a, b := &Run{P: p, O: Options{Seed: 1}}, &Run{P: q, O: Options{Seed: 1}}
+	for stage, same := range map[string]bool{"pretrain": true, "midtrain": true, "post_ect_cmt": false, "post_ect_diffusion": true} {
+		if got := a.fingerprint(stage) == b.fingerprint(stage); got != same {
+			t.Errorf("%s: fingerprints equal %v, want %v", stage, got, same)
+		}
+	}
+	r := p
+	if err := r.Set("eval.samples=2000"); err != nil {
+		t.Fatal(err)
+	}
+	if c := (&Run{P: r, O: Options{Seed: 1}}); c.fingerprint("post_ect_scratch") == a.fingerprint("post_ect_scratch") || c.fingerprint("midtrain") != a.fingerprint("midtrain") {
+		t.Error("eval.samples: the post-training fingerprint must change and the mid-training one must not")
+	}
+}
