@@ -198,6 +198,10 @@ func (s Summary) tableImages() string {
 	if t := s.Teacher; t != nil {
 		fmt.Fprintf(&b, "teacher (%s, %d NFE): FID %.2f\n", t.Solver, t.NFE, val(t.Samples.FID))
 	}
+	if st := s.Student; st != nil {
+		fmt.Fprintf(&b, "CMT student as it leaves mid-training (%d steps): FID 1-step %.2f, 2-step %.2f (t_mid %g)\n",
+			st.Steps, val(st.One.FID), val(st.Two.FID), st.TMid)
+	}
 	fmt.Fprintf(&b, "%-10s %-6s %6s | %-22s | %-22s\n", "init", "method", "steps", "FID 1-step (start→end)", "FID 2-step (start→end)")
 	for _, r := range s.Posttrain {
 		fmt.Fprintf(&b, "%-10s %-6s %6d | %8.2f → %8.2f    | %8.2f → %8.2f\n", r.Init, r.Method, r.Steps,

@@ -445,6 +445,10 @@ func (s Summary) Table() string {
 	if t := s.Teacher; t != nil {
 		fmt.Fprintf(&b, "teacher (%s, %d NFE): energy %.2e  sw2 %.3f  fd %.2e%s\n", t.Solver, t.NFE, t.Samples.Energy, t.Samples.SW2, t.Samples.FD, pr(t.Samples))
 	}
+	if st := s.Student; st != nil {
+		fmt.Fprintf(&b, "CMT student as it leaves mid-training (%d steps): energy 1-step %.2e, 2-step %.2e (t_mid %g)\n",
+			st.Steps, st.One.Energy, st.Two.Energy, st.TMid)
+	}
 	fmt.Fprintf(&b, "%-10s %-6s %6s | %-23s | %-23s | %s\n", "init", "method", "steps", "energy 1-step (start→end)", "energy 2-step (start→end)", "sw2 1-step, fd 1-step, modes")
 	for _, r := range s.Posttrain {
 		fmt.Fprintf(&b, "%-10s %-6s %6d | %.2e → %.2e     | %.2e → %.2e     | %.3f, %.2e%s\n", r.Init, r.Method, r.Steps,

@@ -127,6 +127,9 @@ func (s *Stage) out() io.Writer {
 	return os.Stderr
 }
 
+// ErrOtherSettings marks a checkpoint written with settings other than the stage's (Prepare refuses to resume it).
+var ErrOtherSettings = errors.New("settings differ from the checkpoint's")
+
 // Prepare resumes from the stage's checkpoint when one exists; otherwise it creates the network's weights
 // (randomly, or copied from initFrom's EMA weights /ema/net when initFrom is not nil: the paper initialises each
 // stage from the previous one) and their EMA copy. It returns whether it resumed.
@@ -134,8 +137,8 @@ func (s *Stage) Prepare(initFrom *model.Store) (resumed bool, err error) {
 	if p := s.CheckpointPath(); p != "" {
 		if old, err := ReadCheckpointConfig(p); err == nil {
 			if d := ConfigDiff(old, s.Fingerprint); d != nil {
-				return false, fmt.Errorf("%s: checkpoint %s was written with other settings (%s): use another -out directory, or delete the checkpoint to retrain this stage",
-					s.Name, p, strings.Join(d, "; "))
+				return false, fmt.Errorf("%s: checkpoint %s was written with other settings (%s): use another -out directory, or delete the checkpoint to retrain this stage: %w",
+					s.Name, p, strings.Join(d, "; "), ErrOtherSettings)
 			}
 		}
 		step, extra, err := LoadCheckpoint(p, s.Store)
