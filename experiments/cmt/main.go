@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/gocmt/cmt/lib/backend"
 	"github.com/gocmt/cmt/lib/pipeline"
+	"github.com/gocmt/cmt/lib/train"
 )
 
 func main() {
@@ -62,6 +64,9 @@ func main() {
 		fail(err)
 	}
 	if err := r.All(ctx); err != nil {
+		if errors.Is(err, train.ErrOtherSettings) {
+			fail(err) // rerunning would only refuse again
+		}
 		fail(fmt.Errorf("%w\n(checkpoints in %s are kept: rerun the same command to resume)", err, filepath.Join(*out, "ckpt")))
 	}
 	fmt.Printf("wrote %s and figures in %s\n", filepath.Join(*out, "summary.json"), *figures)
