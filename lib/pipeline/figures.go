@@ -66,7 +66,7 @@ func (r *Run) Figures() error {
 			"post-training step", p.energyAxis(), e1, true); err != nil {
 			return err
 		}
-		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"), "2-step ("+p.TMidLabel()+") energy distance during ECT post-training",
+		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"), "2-step energy distance ("+p.TMidLabel()+")",
 			"post-training step", p.energyAxis(), e2, true); err != nil {
 			return err
 		}

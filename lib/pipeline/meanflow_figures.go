@@ -124,7 +124,7 @@ func (r *Run) figuresFlowMap(rows []fewStepRow) error {
 		return err
 	}
 	return plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"),
-		fmt.Sprintf("2-step (%s) energy distance during %s post-training", p.TMidLabel(), what),
+		fmt.Sprintf("2-step energy distance during %s (%s)", what, p.TMidLabel()),
 		"post-training step", p.energyAxis(), e2, true)
 }
 
