@@ -70,31 +70,30 @@ if [ $toy = 1 ]; then
 else
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
   mnist_set=""
-  step_args="-net unet -data cifar10 -batch 128 -steps 20"
-  torch_args="--batch 128 --steps 20 --device cuda"
   spmd_args=""
   caps=(420 150 60 60)
 fi
 
 part mnist "${caps[0]}" bash -c 'gpu "$@"' gpu "$bindir/cmt" -preset mnist-gpu -seed 1 -set "$mnist_set" -out "$out/mnist-gpu" -figures "$out"
 
-# The U-Net step: GoMLX first, then PyTorch in FP32 and with TF32 when PyTorch is there (cifar10_step.sh's order).
-step() {
-  echo "# GoMLX: EDM step, $step_args"
-  gpu "$bindir/stepbench" $step_args || return 1
-  local py=${PYTHON:-python3}
-  if ! "$py" -c 'import torch' 2>/dev/null; then
-    echo "# PyTorch not found: no side-by-side step"
-    return 0
-  fi
-  for tf32 in "" --tf32; do
-    echo "# PyTorch ${tf32:-(FP32)}"
-    "$py" "$root/experiments/gpu/torch_unet_step.py" $torch_args $tf32 || return 1
-  done
-}
-export -f step
-export step_args torch_args
-part step "${caps[1]}" bash -c step
+if [ $toy = 1 ]; then
+  # cifar10_step.sh's two sides at toy sizes on the CPU: the GoMLX step, then PyTorch's when it is installed.
+  step() {
+    echo "# GoMLX: EDM step, $step_args"
+    "$bindir/stepbench" $step_args || return 1
+    local py=${PYTHON:-python3}
+    if ! "$py" -c 'import torch' 2>/dev/null; then
+      echo "# PyTorch not found: no side-by-side step"
+      return 0
+    fi
+    "$py" "$root/experiments/gpu/torch_unet_step.py" $torch_args
+  }
+  export -f step
+  export step_args torch_args
+  part step "${caps[1]}" bash -c step
+else
+  part step "${caps[1]}" env STEPBENCH_BIN="$bindir/stepbench" "$root/experiments/gpu/cifar10_step.sh" 128 20
+fi
 
 if [ $toy = 1 ]; then
   # The pure-Go backend has no distributed execution: the toy run checks that the program runs and reports.

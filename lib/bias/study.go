@@ -229,7 +229,7 @@ func Study(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					d[i] = cr.GradMean[i] - res.GradSet[i]
 				}
 				se := math.Hypot(res.Grad.SE, cr.Grad.SE)
-				dn := math.Sqrt(dotf(d, d))
+				dn := math.Sqrt(dot(d, d))
 				s.OracleCheck = OracleCheck{Init: in.Net.Name, DiffNorm: dn, SE: se, GradNorm: res.Grad.Norm, WithinSE3: dn <= 3*se}
 			}
 		}
@@ -341,12 +341,4 @@ func onGrid(t float64, p pipeline.Preset) bool {
 		}
 	}
 	return false
-}
-
-func dotf(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
 }
