@@ -3,7 +3,9 @@ package nets
 import (
 	"fmt"
 	"math"
+	"os"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -333,14 +335,57 @@ func unetConv(scope *model.Scope, x *Node, out, k int, scale float64) *Node {
 	g := x.Graph()
 	w := scope.WithInitializer(unetXavier(scope, scale)).VariableWithShape("weights", shapes.Make(dtypes.Float32, k, k, in, out))
 	b := scope.WithInitializer(initializer.Zero).VariableWithShape("biases", shapes.Make(dtypes.Float32, out))
-	y := x
-	if k == 1 {
+	var y *Node
+	switch {
+	case k == 1:
 		d := x.Shape().Dimensions
 		y = Reshape(MatMul(Reshape(x, d[0]*d[1]*d[2], in), Reshape(w.NodeValue(g), in, out)), d[0], d[1], d[2], out)
-	} else {
+	case convAsMatMul(g):
+		y = convSameIm2col(x, w.NodeValue(g))
+	default:
 		y = Convolve(x, w.NodeValue(g)).PadSame().Done()
 	}
 	return Add(y, Reshape(b.NodeValue(g), 1, 1, 1, out))
+}
+
+// UNetConvEnv names the environment variable that forces the U-Net's k×k convolutions to one formulation:
+// "im2col" or "convolve". Unset, the pure-Go backend ("go") uses im2col and every other backend Convolve.
+const UNetConvEnv = "CMT_UNET_CONV"
+
+// convAsMatMul reports whether g's k×k convolutions are written as im2col + one MatMul: on the pure-Go backend
+// that is several times faster than Convolve with its gradient (BenchmarkUNetTrainStep); XLA prefers Convolve.
+func convAsMatMul(g *Graph) bool {
+	switch os.Getenv(UNetConvEnv) {
+	case "im2col":
+		return true
+	case "convolve":
+		return false
+	}
+	return g.Backend().String() == "go"
+}
+
+// convSameIm2col is the stride-1 zero-padded "same" cross-correlation of x [batch, H, W, in] with w [k, k, in,
+// out] (k odd) → [batch, H, W, out], identical to Convolve(x, w).PadSame(): the k column shifts of the padded x are
+// concatenated on the channel axis, then the k row shifts of that, giving patches [batch·H·W, k·k·in] whose channel
+// (dy·k + dx)·in + c matches w reshaped to [k·k·in, out].
+func convSameIm2col(x, w *Node) *Node {
+	d := x.Shape().Dimensions
+	n, hh, ww, c := d[0], d[1], d[2], d[3]
+	k, out := w.Shape().Dimensions[0], w.Shape().Dimensions[3]
+	r := k / 2
+	xp := Pad(x, ScalarZero(x.Graph(), x.DType()),
+		compute.PadAxis{}, compute.PadAxis{Start: r, End: r}, compute.PadAxis{Start: r, End: r}, compute.PadAxis{})
+	cols := make([]*Node, k)
+	for dx := range cols {
+		cols[dx] = Slice(xp, AxisRange(), AxisRange(), AxisRange(dx, dx+ww), AxisRange())
+	}
+	byCol := Concatenate(cols, -1) // [batch, H+2r, W, k·in]
+	rows := make([]*Node, k)
+	for dy := range rows {
+		rows[dy] = Slice(byCol, AxisRange(), AxisRange(dy, dy+hh), AxisRange(), AxisRange())
+	}
+	p := Reshape(Concatenate(rows, -1), n*hh*ww, k*k*c)
+	return Reshape(MatMul(p, Reshape(w, k*k*c, out)), n, hh, ww, out)
 }
 
 // unetGroupNorm normalises x [batch, H, W, C] over (H, W, C/G) within each of G = min(32, C/4) channel groups,
