@@ -62,6 +62,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	if p, err := sweep.TeacherFigure(spec, *out, *figures); err != nil {
+		fail(err)
+	} else if p != "" {
+		paths = append(paths, p)
+	}
 	fmt.Print(table)
 	fmt.Printf("wrote %s, %s and %v\n", filepath.Join(*out, "results.jsonl"), filepath.Join(*out, "table.md"), paths)
 }

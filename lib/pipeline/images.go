@@ -167,6 +167,13 @@ func (r *Run) figuresImages() error {
 	if err := plots.ImageGrid(filepath.Join(r.O.Figures, p.Name+"_samples.png"), p.Name+" samples (the same noise in every row from CMT on)", rows, c, h, w, gridCols); err != nil {
 		return err
 	}
+	if t := r.Summary.Teacher; t != nil && len(t.Curve) > 0 {
+		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_teacher.png"),
+			fmt.Sprintf("%s teacher during pre-training (%s, %d steps; %d samples)", p.Name, p.Solver, p.SolverSteps, t.Curve[0].Samples),
+			"training wall seconds", "FID (log)", []plots.Series{TeacherSeries(p.Net, t.Curve)}, true); err != nil {
+			return err
+		}
+	}
 	s1, s2 := postCurves(r.Summary.Posttrain)
 	if len(s1) == 0 || r.Summary.NoiseFloor.FID == nil {
 		return nil
@@ -197,6 +204,9 @@ func (s Summary) tableImages() string {
 	fmt.Fprintf(&b, "training data: FID %.2f\n", val(s.NoiseFloor.FID))
 	if t := s.Teacher; t != nil {
 		fmt.Fprintf(&b, "teacher (%s, %d NFE): FID %.2f\n", t.Solver, t.NFE, val(t.Samples.FID))
+		for _, c := range t.Curve {
+			fmt.Fprintf(&b, "  during pre-training: step %6d, %6.0f s: FID %.2f (%d samples)\n", c.Step, c.Seconds, val(c.Metrics.FID), c.Samples)
+		}
 	}
 	if st := s.Student; st != nil {
 		fmt.Fprintf(&b, "CMT student as it leaves mid-training (%d steps): FID 1-step %.2f, 2-step %.2f (t_mid %g)\n",

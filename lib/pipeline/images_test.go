@@ -23,7 +23,8 @@ func TestImagePipelineSmoke(t *testing.T) {
 	}
 	p, _ := Lookup("mnist-quick")
 	if err := p.Set("net=dit,dit.hidden=32,dit.depth=1,dit.heads=2,pre.steps=6,mid.steps=4,post.steps=4,eval.every=2," +
-		"eval.samples=300,mid.trajectories=100,mid.solver_steps=4,pre.batch=16,mid.batch=16,post.batch=16"); err != nil {
+		"eval.samples=300,mid.trajectories=100,mid.solver_steps=4,pre.batch=16,mid.batch=16,post.batch=16,"+
+		"eval.pre_every=3,eval.pre_samples=100"); err != nil {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
@@ -43,6 +44,7 @@ func TestImagePipelineSmoke(t *testing.T) {
 			FID *float64 `json:"fid"`
 		} `json:"noise_floor"`
 		Posttrain []map[string]any `json:"posttrain"`
+		Teacher   TeacherReport    `json:"teacher"`
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
@@ -66,7 +68,24 @@ func TestImagePipelineSmoke(t *testing.T) {
 			t.Errorf("%v: curve %v, want evaluations at steps 0, 2, 4", row["init"], c)
 		}
 	}
-	for _, f := range []string{"mnist-quick_samples.png", "mnist-quick_fid_1step.png", "mnist-quick_fid_2step.png"} {
+	// The teacher curve (eval.pre_every=3 over 6 steps): evaluations at steps 3 and 6, finite FIDs, training seconds
+	// increasing; a second run on the same folder adopts the finished stage and its curve from the checkpoint.
+	c := s.Teacher.Curve
+	if len(c) != 2 || c[0].Step != 3 || c[1].Step != 6 || c[0].Samples != 100 || !(c[1].Seconds > c[0].Seconds) ||
+		c[0].Metrics.FID == nil || math.IsNaN(*c[1].Metrics.FID) {
+		t.Errorf("teacher curve %+v, want steps 3 and 6 with 100 samples, finite FID, increasing seconds", c)
+	}
+	r2, err := New(p, Options{Out: out, Seed: 1, Backend: backend.MustNew(nil), Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Pretrain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(r2.teacherCurve) != 2 || r2.teacherCurve[1].Seconds != c[1].Seconds {
+		t.Errorf("resumed teacher curve %+v, want the saved %+v", r2.teacherCurve, c)
+	}
+	for _, f := range []string{"mnist-quick_samples.png", "mnist-quick_fid_1step.png", "mnist-quick_fid_2step.png", "mnist-quick_teacher.png"} {
 		if _, err := os.Stat(filepath.Join(out, "figures", f)); err != nil {
 			t.Error(err)
 		}

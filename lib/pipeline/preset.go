@@ -130,6 +130,11 @@ type Preset struct {
 	// post-training" pipeline: a model of its own, with its own t_mid); 0 = the cmt recipe's t_mid.
 	TMidStudent float64 `json:"eval.t_mid_student,omitempty"`
 	SW2Proj     int     `json:"eval.sw2_proj"`
+	// Teacher curve: every EvalPreEvery pre-training steps (0: never) the teacher's EMA weights are sampled with the
+	// configured solver (EvalPreSamples samples; 0 → 1000) and scored, against the training wall time so far
+	// (summary teacher.curve, figure <preset>_teacher.png). Evaluation keys: the teacher's weights do not change.
+	EvalPreEvery   int `json:"eval.pre_every,omitempty"`
+	EvalPreSamples int `json:"eval.pre_samples,omitempty"`
 	// Energy distance estimator of the Energy metric: v (the biased V-statistic, metrics.EnergyDistance; "" too)
 	// or u (the unbiased U-statistic, metrics.EnergyDistanceU: expectation 0 for equal laws, so it can be < 0).
 	EvalEnergy string `json:"eval.energy,omitempty"`
@@ -340,6 +345,9 @@ func (p *Preset) Validate() error {
 	}
 	if _, err := p.InitList(); err != nil {
 		errs = append(errs, err.Error())
+	}
+	if p.EvalPreEvery < 0 || p.EvalPreSamples < 0 {
+		errs = append(errs, "eval.pre_every and eval.pre_samples must be ≥ 0 (0: no teacher curve; 1000 samples)")
 	}
 	if p.TMidStudent < 0 {
 		errs = append(errs, "eval.t_mid_student must be ≥ 0 (0: the cmt recipe's t_mid)")

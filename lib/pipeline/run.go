@@ -54,6 +54,8 @@ type Run struct {
 	Post    map[string]*train.Stage
 	Summary Summary
 	start   time.Time
+
+	teacherCurve []TeacherPoint // eval.pre_every's evaluations of the teacher during pre-training
 }
 
 // hostFn wraps a stage's host evaluator: image networks see at most evalRows images per call.
@@ -78,6 +80,7 @@ const (
 	streamNoise
 	streamXT
 	streamCheck
+	streamTeacherCurve
 )
 
 func (r *Run) out() io.Writer {
@@ -179,13 +182,22 @@ func (r *Run) Pretrain(ctx context.Context) error {
 		return r.pretrainFM(ctx) // flow matching (meanflow.go)
 	}
 	p := r.P
-	st, err := r.stage("pretrain", r.denoiserFwd, train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA,
-		LinearDecay: p.PreSched == "linear", CheckpointEvery: max(p.PreSteps/4, 1)})
+	cfg := train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA, LinearDecay: p.PreSched == "linear",
+		CheckpointEvery: max(p.PreSteps/4, 1)}
+	if p.EvalPreEvery > 0 {
+		cfg.CheckpointEvery = p.EvalPreEvery
+	}
+	st, err := r.stage("pretrain", r.denoiserFwd, cfg)
 	if err != nil {
 		return err
 	}
 	if _, err := st.Prepare(nil); err != nil {
 		return err
+	}
+	if p.EvalPreEvery > 0 {
+		if err := r.watchTeacher(st); err != nil {
+			return err
+		}
 	}
 	loss := diffusion.EDMLoss{Pre: r.Pre, Net: r.Net, PMean: p.PMean, PStd: p.PStd}
 	dim := r.Data.Dim()
@@ -220,7 +232,7 @@ func (r *Run) TeacherTrajectories() error {
 	if err != nil {
 		return err
 	}
-	r.Summary.Teacher = &TeacherReport{Samples: m, FID: m.FID, NFE: r.Traj.NFE, Solver: p.Solver}
+	r.Summary.Teacher = &TeacherReport{Samples: m, FID: m.FID, NFE: r.Traj.NFE, Solver: p.Solver, Curve: r.teacherCurve}
 	if r.GMM != nil {
 		r.Summary.Teacher.Denoising = r.denoisingCheck()
 	}

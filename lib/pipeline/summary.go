@@ -31,6 +31,7 @@ type TeacherReport struct {
 	Samples   SampleMetrics    `json:"samples"`
 	FID       *float64         `json:"fid,omitempty"` // image data: FID of the teacher's samples (= samples.fid)
 	Denoising []DenoisingLevel `json:"denoising,omitempty"`
+	Curve     []TeacherPoint   `json:"curve,omitempty"` // during pre-training (eval.pre_every)
 }
 
 // StudentReport scores the mid-trained student itself (the pipeline with no post-training): 1-step samples and

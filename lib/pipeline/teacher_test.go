@@ -43,3 +43,33 @@ func TestTeacherLearnsTheMixture(t *testing.T) {
 		t.Errorf("teacher samples: precision %.3f recall %.2f", *rep.Samples.Precision, *rep.Samples.Recall)
 	}
 }
+
+// Evaluating the teacher during pre-training (eval.pre_every) draws from its own random stream and only reads the
+// weights: 40 steps of toy2d pre-training with and without it give bit-identical teacher outputs (same seed, same
+// CPU arithmetic), and the curve has one point per 20 steps.
+func TestTeacherCurveLeavesTrainingUnchanged(t *testing.T) {
+	teacher := func(set string) (*Run, []float64) {
+		p, _ := Lookup("toy2d")
+		if err := p.Set("pre.steps=40" + set); err != nil {
+			t.Fatal(err)
+		}
+		r, err := New(p, Options{Out: t.TempDir(), Seed: 3, Backend: backend.MustNew(nil), Log: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Pretrain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return r, r.Teacher.EMAFunc()([]float64{0.3, -1.2, 2, 0.5}, 2, 0.7)
+	}
+	_, plain := teacher("")
+	r, watched := teacher(",eval.pre_every=20,eval.pre_samples=500")
+	for i := range plain {
+		if plain[i] != watched[i] {
+			t.Fatalf("teacher output %v with the curve, %v without", watched, plain)
+		}
+	}
+	if c := r.teacherCurve; len(c) != 2 || c[0].Step != 20 || c[1].Step != 40 || !(c[1].Metrics.Energy > 0) {
+		t.Errorf("curve %+v, want steps 20 and 40 with an energy", c)
+	}
+}
