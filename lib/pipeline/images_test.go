@@ -23,7 +23,7 @@ func TestImagePipelineSmoke(t *testing.T) {
 	}
 	p, _ := Lookup("mnist-quick")
 	if err := p.Set("net=dit,dit.hidden=32,dit.depth=1,dit.heads=2,pre.steps=6,mid.steps=4,post.steps=4,eval.every=2," +
-		"eval.samples=300,mid.trajectories=100,mid.solver_steps=4,pre.batch=16,mid.batch=16,post.batch=16,"+
+		"eval.samples=300,mid.trajectories=100,mid.solver_steps=4,pre.batch=16,mid.batch=16,post.batch=16," +
 		"eval.pre_every=3,eval.pre_samples=100"); err != nil {
 		t.Fatal(err)
 	}
