@@ -9,10 +9,11 @@
 //	W1  flow-matching training step, batch 1024, 8 Gaussians (radius 4, std 0.5) drawn on the host each step;
 //	    MLP concat(x, sin/cos emb₆₄(1000 t)) → 3×256 SiLU → 2 (149,250 parameters); Adam 1e-3     [steps/s]
 //	W3  flow-matching training step on 28×28×1 synthetic "blob" images (3 random anisotropic Gaussian strokes in
-//	    [−1, 1], a pool of 4096 drawn once, batch 64 sampled from it on the host each step); the peer trains a conv
-//	    U-Net (760,897 parameters), we train nets.DefaultDiT (a patch transformer: the pure-Go backend's
-//	    convolutions are ~100× slower than its matrix products); loss mean((v − (x₁ − x₀))²), Adam 1e-3.
-//	    -dit.patch, -dit.hidden, -dit.depth, -dit.heads override the DiT's config           [steps/s, and images/s]
+//	    [−1, 1], a pool of 4096 drawn once, batch 64 sampled from it on the host each step) of nets.DefaultDiT (a
+//	    patch transformer, 703,696 parameters); the peer's side of W3 is the same DiT in PyTorch
+//	    (experiments/bench/torch_dit.py, parameter count checked), and make bench also prints our GFLOP/s next to
+//	    the peer's conv U-Net's (W3unet); loss mean((v − (x₁ − x₀))²), Adam 1e-3. -dit.patch, -dit.hidden,
+//	    -dit.depth, -dit.heads override the DiT's config                                      [steps/s, and images/s]
 //	W4  50-step Euler sampling of that MLP, batch 10,000, inference only                          [samples/s]
 //
 // W2 (MeanFlow step) is a Go benchmark in lib/flowmap (BenchmarkMeanFlowStep*).
@@ -47,6 +48,7 @@ var (
 	windows  = flag.Int("windows", 5, "timed windows")
 	window   = flag.Duration("window", 2*time.Second, "minimum length of a window (at least 2 steps)")
 	asJSON   = flag.Bool("json", false, "print one JSON line")
+	params   = flag.Bool("params-only", false, "W3: print the DiT's parameter count and exit (run.sh checks the PyTorch port against it)")
 
 	ditPatch  = flag.Int("dit.patch", 0, "W3: DiT patch size (0: nets.DefaultDiT's)")
 	ditHidden = flag.Int("dit.hidden", 0, "W3: DiT token width (0: default)")
@@ -69,6 +71,10 @@ func main() {
 	case "W3":
 		n := or(*batch, 64)
 		d := w3Config()
+		if *params {
+			fmt.Println(d.Params())
+			return
+		}
 		var losses *[]float32
 		step, losses = w3(b, d, n)
 		defer func() { // after the timed windows: the loss went down (a working training step)

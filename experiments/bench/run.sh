@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# make bench: the project's workloads interleaved with the PyTorch CPU peer (A B A B …, ROUNDS rounds), then one
-# line per workload: "W1 go=<median> torch=<median> ratio=<go/torch> <unit>" (medians over all windows of all
-# rounds; for W3 also images/s), and the machine's load average before and after. WORKLOADS="W3" (default
-# "W1 W2 W3 W4") runs a subset. The peer lives in ../shared/peer/torch (PEER=... to override) and is installed with
-# its setup.sh (Debian's python3-torch and OpenBLAS; needs root) when missing.
+# make bench: the project's workloads interleaved with the PyTorch CPU peer (go, torch, go, torch …, ROUNDS rounds),
+# then one line per workload: "W1 go=<median> torch=<median> ratio=<go/torch> <unit>" (medians over all windows of
+# all rounds), each side's CPU use (cores busy while it ran) and, where the windows of a side spread by more than
+# 10 % of their median, a "noisy" flag. W3 is the same network on both sides (nets.DiT and its PyTorch port,
+# experiments/bench/torch_dit.py, parameter count checked); W3unet compares our DiT with the peer's conv U-Net by
+# GFLOP/s only (different networks).
+#
+# Quiet machine: a ratio measured while other work runs is wrong (PyTorch's OpenMP threads lose far more than Go's
+# scheduler under contention). Before the first round and before each side of every round the script measures the
+# CPUs' idle share over one second (/proc/stat) and waits up to QUIET_WAIT seconds (60) for it to reach QUIET_IDLE
+# percent (90); if it never does, the results are printed with "ratio=n/a (machine busy)" and the script exits 2.
+#
+# WORKLOADS="W3" (default "W1 W2 W3 W4") runs a subset. The peer lives in ../shared/peer/torch (PEER=... to
+# override) and is installed with its setup.sh (Debian's python3-torch and OpenBLAS; needs root) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-3}
 WORKLOADS=${WORKLOADS:-W1 W2 W3 W4}
 PEER=${PEER:-$(cd .. && pwd)/shared/peer/torch}
+QUIET_IDLE=${QUIET_IDLE:-90}
+QUIET_WAIT=${QUIET_WAIT:-60}
 OUT=${OUT:-runs/bench/$(date +%Y%m%d-%H%M%S).jsonl}
+export PEER
 mkdir -p "$(dirname "$OUT")"
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   [ -x "$PEER/setup.sh" ] || { echo "bench: no PyTorch peer at $PEER (set PEER=...)" >&2; exit 1; }
@@ -18,43 +30,109 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 fi
 go build -o bin/bench ./experiments/bench
 go test -c -o bin/flowmap.test ./lib/flowmap
+DIT_PARAMS=$(bin/bench -workload W3 -params-only)
 declare -A PEERCMD=(
-  [W1]="w1_fm_mlp.py --batch 1024 --data 8gaussians"
-  [W2]="w2_meanflow_mlp.py --batch 1024 --jvp forward_ad"
-  [W3]="w3_fm_unet.py --batch 64"
-  [W4]="w4_euler_sampler.py --batch 10000 --nfe 50"
+  [W1]="$PEER/w1_fm_mlp.py --batch 1024 --data 8gaussians"
+  [W2]="$PEER/w2_meanflow_mlp.py --batch 1024 --jvp forward_ad"
+  [W3]="experiments/bench/torch_dit.py --batch 64 --expect-params $DIT_PARAMS"
+  [W3unet]="$PEER/w3_fm_unet.py --batch 64"
+  [W4]="$PEER/w4_euler_sampler.py --batch 10000 --nfe 50"
 )
+
+# cpu_jiffies prints "busy total" jiffies summed over all CPUs.
+cpu_jiffies() { awk '/^cpu / {idle=$5+$6; t=0; for (i=2; i<=NF; i++) t+=$i; print t-idle, t}' /proc/stat; }
+# idle_percent: the CPUs' idle share over the next second.
+idle_percent() {
+  local a b
+  a=($(cpu_jiffies)); sleep 1; b=($(cpu_jiffies))
+  awk -v b0="${a[0]}" -v t0="${a[1]}" -v b1="${b[0]}" -v t1="${b[1]}" 'BEGIN {printf "%d", 100 - 100*(b1-b0)/(t1-t0)}'
+}
+BUSY=0
+# wait_quiet: wait until the machine is idle (see above); sets BUSY=1 if it never is.
+wait_quiet() {
+  local waited=0 idle
+  while idle=$(idle_percent); [ "$idle" -lt "$QUIET_IDLE" ]; do
+    if [ "$waited" -ge "$QUIET_WAIT" ]; then
+      echo "bench: machine busy: only $idle % idle before $1 (want $QUIET_IDLE %); results will not be reported as ratios" >&2
+      BUSY=1; return
+    fi
+    sleep 4; waited=$((waited + 5))
+  done
+}
+# timed SIDE ROUND WORKLOAD CMD...: runs CMD, adds side, round, workload id and the cores busy while it ran to
+# each JSON line it prints.
+timed() {
+  local side=$1 round=$2 w=$3; shift 3
+  wait_quiet "$side $w (round $round)"
+  local a b t0 t1 lines cores
+  a=($(cpu_jiffies)); t0=$(date +%s.%N)
+  lines=$("$@")
+  b=($(cpu_jiffies)); t1=$(date +%s.%N)
+  cores=$(awk -v b0="${a[0]}" -v b1="${b[0]}" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "%.2f", (b1-b0)/hz/(t1-t0)}')
+  echo "$lines" | grep '^{' | sed "s/^{/{\"side\":\"$side\",\"round\":$round,\"workload_id\":\"$w\",\"cores\":$cores,\"busy\":$BUSY,/"
+}
 go_side() { # one JSON line for workload $1
   case "$1" in
-    W2) bin/flowmap.test -test.run '^$' -test.bench 'BenchmarkMeanFlowStepPeerMLP$' -test.benchtime 10s \
-          | awk '/^BenchmarkMeanFlowStep/ {printf "{\"workload\":\"W2\",\"unit\":\"steps/s\",\"median\":%f}\n", 1e9/$3}' ;;
+    W2) bin/flowmap.test -test.run '^$' -test.bench 'BenchmarkMeanFlowStepPeerMLP$' -test.benchtime 2s -test.count 5 \
+          | awk '/^BenchmarkMeanFlowStep/ {w = w (w ? "," : "") 1e9/$3} END {printf "{\"workload\":\"W2\",\"unit\":\"steps/s\",\"windows\":[%s]}\n", w}' ;;
     *)  bin/bench -workload "$1" -json 2>/dev/null ;;
   esac
 }
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+wait_quiet "the first round"
 for r in $(seq "$ROUNDS"); do
   for w in $WORKLOADS; do
     echo "# round $r: $w go, then torch" >&2
-    go_side "$w" | sed "s/^{/{\"side\":\"go\",\"round\":$r,/" >> "$OUT"
-    (cd "$PEER" && /usr/bin/python3 ${PEERCMD[$w]} --json) | sed "s/^{/{\"side\":\"torch\",\"round\":$r,\"workload_id\":\"$w\",/" >> "$OUT"
+    timed go "$r" "$w" go_side "$w" >> "$OUT"
+    timed torch "$r" "$w" /usr/bin/python3 ${PEERCMD[$w]} --json >> "$OUT"
+    if [ "$w" = W3 ]; then
+      timed torch "$r" W3unet /usr/bin/python3 ${PEERCMD[W3unet]} --json >> "$OUT"
+    fi
   done
 done
 /usr/bin/python3 - "$OUT" $WORKLOADS <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+busy = any(r.get("busy") for r in rows)
+def side(s, w):
+    rs = [r for r in rows if r["side"] == s and r["workload_id"] == w]
+    if not rs:
+        return None
+    ws = [x for r in rs for x in (r.get("windows") or [r["median"]])]
+    med = statistics.median(ws)
+    spread = (max(ws) - min(ws)) / med
+    return {"median": med, "spread": spread, "cores": statistics.median(r["cores"] for r in rs), "first": rs[0],
+            "unit": rs[0].get("unit", "steps/s")}
+def notes(g, t):
+    out = [f"cores go {g['cores']:.2f} torch {t['cores']:.2f}"]
+    for name, s in (("go", g), ("torch", t)):
+        if s["spread"] > 0.10:
+            out.append(f"noisy: {name} windows spread {100*s['spread']:.0f} %")
+    return "; ".join(out)
+def line(w, g, t, gv, tv, unit):
+    ratio = "n/a (machine busy)" if busy else f"{gv/tv:.2f}"
+    print(f"{w} go={gv:.4g} torch={tv:.4g} ratio={ratio} {unit}  ({notes(g, t)})")
 for w in sys.argv[2:]:
-    g = [r for r in rows if r["side"] == "go" and r["workload"].startswith(w)]
-    t = [r for r in rows if r["side"] == "torch" and r.get("workload_id") == w]
+    g, t = side("go", w), side("torch", w)
     if not g or not t:
         continue
-    gm = statistics.median(x for r in g for x in (r.get("windows") or [r["median"]]))
-    tm = statistics.median(x for r in t for x in r["windows"])
-    print(f"{w} go={gm:.4g} torch={tm:.4g} ratio={gm/tm:.2f} {t[0]['unit']}")
-    if w == "W3":  # both sides train at batch 64: images/s = steps/s × batch
-        gb, tb = g[0]["batch"], t[0]["batch"]
-        print(f"W3 go={gm*gb:.4g} torch={tm*tb:.4g} ratio={gm*gb/(tm*tb):.2f} images/s"
-              f" (go: DiT {g[0]['params']:,} params, {g[0]['flops_per_step_est']/1e9:.1f} GFLOP/step;"
-              f" torch: U-Net {t[0]['params']:,} params, {t[0]['flops_per_step_est']/1e9:.1f} GFLOP/step)")
+    if w != "W3":
+        line(w, g, t, g["median"], t["median"], t["unit"])
+        continue
+    b = g["first"]["batch"]
+    gf, tf = g["first"]["flops_per_step_est"], t["first"]["flops_per_step_est"]
+    line("W3", g, t, g["median"] * b, t["median"] * b, "images/s (same DiT, %d params, %.1f GFLOP/step; GFLOP/s go %.1f torch %.1f)"
+         % (g["first"]["params"], gf / 1e9, g["median"] * gf / 1e9, t["median"] * tf / 1e9))
+    u = side("torch", "W3unet")
+    if u:
+        uf = u["first"]["flops_per_step_est"]
+        line("W3unet", g, u, g["median"] * gf / 1e9, u["median"] * uf / 1e9,
+             "GFLOP/s (our DiT vs the peer's conv U-Net, %d params, %.1f GFLOP/step: different networks)"
+             % (u["first"]["params"], uf / 1e9))
 print(f"(raw results: {sys.argv[1]})")
+if busy:
+    print("machine busy during the run (see above): no ratio is reported; rerun on a quiet machine")
 PY
 echo "load average (1, 5, 15 min): before $LOAD0, after $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+if grep -q '"busy":1' "$OUT"; then exit 2; fi
