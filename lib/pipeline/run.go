@@ -348,8 +348,11 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 	}
 	f := r.hostFn(st.EMAFunc())
 	st.OnCheckpoint = func(step int) (any, error) {
-		_, _, m1, m2, err := r.Eval.FewStep(f, p.SigmaMax, p.TMid)
+		one, _, m1, m2, err := r.Eval.FewStep(f, p.SigmaMax, p.TMid)
 		if err != nil {
+			return nil, err
+		}
+		if err := r.saveFrame(st.Name, step, one, m1); err != nil {
 			return nil, err
 		}
 		curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
