@@ -54,7 +54,7 @@ func (r *Run) Figures() error {
 			return err
 		}
 	}
-	e1, e2 := postCurves(r.Summary.Posttrain)
+	e1, e2 := PostCurves(r.Summary.Posttrain)
 	if len(e1) > 0 {
 		floor := r.Summary.NoiseFloor.Energy
 		for _, s := range []*[]plots.Series{&e1, &e2} {
@@ -77,9 +77,9 @@ func (r *Run) Figures() error {
 // energyAxis is the y label of this preset's energy-vs-step figures.
 func (p *Preset) energyAxis() string { return EnergyAxis(p.EnergyEstimator()) }
 
-// postCurves are the post-training curves of every init: 1-step and 2-step metric (energy, or FID for images) vs
+// PostCurves are the post-training curves of every init: 1-step and 2-step metric (energy, or FID for images) vs
 // step, one series per init.
-func postCurves(rows []PostRow) (one, two []plots.Series) {
+func PostCurves(rows []PostRow) (one, two []plots.Series) {
 	for _, row := range rows {
 		a, b := plots.Series{Name: row.Init + " init"}, plots.Series{Name: row.Init + " init"}
 		for _, c := range row.Curve {

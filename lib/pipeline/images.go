@@ -28,8 +28,8 @@ func loadData(p Preset) (data.Dataset, error) {
 	return data.ByName(p.Data)
 }
 
-// imageShape is (channels, height, width) of the preset's images.
-func imageShape(name string) (c, h, w int) {
+// ImageShape is (channels, height, width) of the preset's images.
+func ImageShape(name string) (c, h, w int) {
 	if name == "cifar10" {
 		return 3, 32, 32
 	}
@@ -39,7 +39,7 @@ func imageShape(name string) (c, h, w int) {
 // backbone builds the preset's network with the given number of time inputs.
 func (r *Run) backbone(times int) (nets.Backbone, error) {
 	p := r.P
-	c, h, w := imageShape(p.Data)
+	c, h, w := ImageShape(p.Data)
 	switch p.NetName() {
 	case "dit":
 		d := nets.DefaultDiT(c, h, w, times)
@@ -81,7 +81,7 @@ func (r *Run) imageEvaluator() (*Evaluator, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, h, w := imageShape(p.Data)
+		c, h, w := ImageShape(p.Data)
 		path := p.FIDRef
 		if path == "" {
 			path = filepath.Join(r.O.Out, "fid_ref.json")
@@ -145,7 +145,7 @@ const gridCols = 12
 // the evaluator's fixed noise) and <preset>_fid_{1,2}step.png (FID during post-training).
 func (r *Run) figuresImages() error {
 	p, dim := r.P, r.Data.Dim()
-	c, h, w := imageShape(p.Data)
+	c, h, w := ImageShape(p.Data)
 	n := gridCols * dim
 	rows := []plots.ImageRow{{Title: "training data", Images: r.Data.Sample(r.rngFor(streamRef, 1), gridCols)}}
 	if r.Traj != nil {
@@ -174,7 +174,7 @@ func (r *Run) figuresImages() error {
 			return err
 		}
 	}
-	s1, s2 := postCurves(r.Summary.Posttrain)
+	s1, s2 := PostCurves(r.Summary.Posttrain)
 	if len(s1) == 0 || r.Summary.NoiseFloor.FID == nil {
 		return nil
 	}

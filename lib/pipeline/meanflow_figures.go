@@ -109,7 +109,7 @@ func (r *Run) figuresFlowMap(rows []fewStepRow) error {
 			return err
 		}
 	}
-	e1, e2 := postCurves(r.Summary.Posttrain)
+	e1, e2 := PostCurves(r.Summary.Posttrain)
 	if len(e1) == 0 {
 		return nil
 	}

@@ -531,7 +531,7 @@ func (p *Preset) Images() bool { return p.Data == "mnist" || p.Data == "cifar10"
 // every unet.* key that is set replacing its value.
 func (p *Preset) UNet(times int) (nets.UNet, error) {
 	u := nets.CIFAR10UNet(times)
-	u.Channels, u.Height, u.Width = imageShape(p.Data)
+	u.Channels, u.Height, u.Width = ImageShape(p.Data)
 	if p.UNetChannels != 0 {
 		u.ModelChannels = p.UNetChannels
 	}

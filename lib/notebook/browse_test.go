@@ -1,0 +1,43 @@
+package notebook
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// BrowsePost on a tiny toy2d run (two inits, evaluations at steps 0, 10, 20) shows one block: a select with both
+// inits, a slider over 3 evaluations starting at the last, the static picture and caption of the first init's last
+// evaluation, and the script's data with 3 frames per init (their captions name each step).
+func TestBrowsePost(t *testing.T) {
+	t.Setenv(OutEnv, t.TempDir())
+	rec := newRecorder()
+	b := Open(Config{Name: "browse", Quick: "pre.steps=30,mid.steps=10,mid.trajectories=256,post.steps=20,eval.every=10,post.inits=cmt,scratch", Out: rec.output()})
+	r := b.Run("pretrain", "trajectories", "midtrain", "post")
+	rec.blocks = nil
+	b.BrowsePost(r)
+	if len(rec.blocks) != 1 {
+		t.Fatalf("%d blocks, want 1", len(rec.blocks))
+	}
+	h := rec.blocks[0]
+	t.Logf("browser block: %d kB for 6 frames", len(h)/1000)
+	for _, want := range []string{`<option value="cmt">`, `<option value="scratch">`, `min="0" max="2" value="2"`,
+		`-caption">cmt init, step 20: 1-step energy`, `<img id="browse-`, `src="data:image/png;base64,`} {
+		if !strings.Contains(h, want) {
+			t.Errorf("browser HTML lacks %q", want)
+		}
+	}
+	rec.blocks = nil
+	b.ZoomCurves(r)
+	if len(rec.blocks) != 1 || strings.Count(rec.blocks[0], "P.newPlot(") != 2 || !strings.Contains(rec.blocks[0], `"name":"scratch init"`) ||
+		!strings.Contains(rec.blocks[0], `"type":"log"`) {
+		t.Errorf("ZoomCurves: %d blocks, want one with two log-scale Plotly charts with a trace per init", len(rec.blocks))
+	}
+	for _, init := range []string{"cmt", "scratch"} {
+		for _, step := range []string{"0", "10", "20"} {
+			if !regexp.MustCompile(init + ` init, step ` + step + `: 1-step energy`).MatchString(h) {
+				t.Errorf("no frame for %s at step %s", init, step)
+			}
+		}
+	}
+}
