@@ -20,7 +20,8 @@ run:
 mnist:
 	go run ./experiments/cmt -preset mnist-quick -seed $(SEED) $(ARGS)
 
-## test: every test (unit, integration, crash-resume, the notebooks headless: installs Jupyter and GoNB when missing)
+## test: every test (unit, integration, crash-resume, the notebooks headless and in headless Chromium: installs Jupyter,
+## GoNB and Chromium when missing)
 test: vet
 	@notebooks/setup.sh --headless || echo "make test: the notebooks' tools could not be installed (above); their test skips, or fails with CI=true"
 	go test -count=1 -timeout 25m ./...

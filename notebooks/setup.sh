@@ -2,11 +2,12 @@
 # Installs what the GoNB notebooks need, then (unless --headless) starts Jupyter on notebooks/.
 #
 #   notebooks/setup.sh              install what is missing, then start Jupyter (the interactive workbench)
-#   notebooks/setup.sh --headless   install what the headless notebook test needs (CI); start nothing
+#   notebooks/setup.sh --headless   install what make test needs (the notebook and browser tests, CI); start nothing
 #
 # What it installs, each only when missing or at another version:
-#   - Jupyter: Debian packages through apt-get (jupyter-nbconvert python3-nbclient jupyter-client, plus
-#     jupyter-notebook for the interactive server). Without apt-get it stops and says what to install.
+#   - Jupyter: Debian packages through apt-get (jupyter-nbconvert python3-nbclient jupyter-client
+#     jupyter-notebook), and with --headless Chromium for the browser test (notebooks/browser_test.go). Without
+#     apt-get it stops and says what to install.
 #   - GoNB v0.11.5, goimports (golang.org/x/tools v0.52.0) and gopls v0.24.0 into $(go env GOPATH)/bin.
 #   - The GoNB kernel, with --raw_error (readable compile errors) and an "env" in its kernel.json carrying
 #     GOTOOLCHAIN, GOEXPERIMENT=simd, GOMLX_NO_AUTO_INSTALL=1 and a PATH holding go, gonb, goimports and gopls,
@@ -22,7 +23,7 @@ headless=false
 for a in "$@"; do
   case "$a" in
   --headless) headless=true ;;
-  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "setup.sh: unknown argument $a (use --headless or nothing)" >&2; exit 2 ;;
   esac
 done
@@ -50,12 +51,13 @@ need_jupyter() {
   jupyter nbconvert --version >/dev/null 2>&1 || return 0
   jupyter kernelspec --version >/dev/null 2>&1 || return 0
   python3 -c 'import nbclient' >/dev/null 2>&1 || /usr/bin/python3 -c 'import nbclient' >/dev/null 2>&1 || return 0
-  if ! $headless; then jupyter notebook --version >/dev/null 2>&1 || return 0; fi
+  jupyter notebook --version >/dev/null 2>&1 || return 0
+  if $headless && ! command -v chromium >/dev/null; then return 0; fi
   return 1
 }
 if need_jupyter; then
-  pkgs=(jupyter-nbconvert python3-nbclient jupyter-client)
-  $headless || pkgs+=(jupyter-notebook)
+  pkgs=(jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook)
+  $headless && pkgs+=(chromium)
   if command -v apt-get >/dev/null; then
     say "installing Jupyter (Debian packages: ${pkgs[*]})"
     quiet sudo_ apt-get update -qq

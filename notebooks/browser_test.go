@@ -1,0 +1,249 @@
+package notebooks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// screenshotsEnv, set to 1, makes TestBrowser also save a screenshot of every notebook (as committed, opened in the
+// browser without running it) to figures/notebooks/.
+const screenshotsEnv = "CMT_NOTEBOOK_SCREENSHOTS"
+
+// browserNotebook is the notebook the browser test runs: its post-training browser has a select and a slider.
+const browserNotebook = "03_consistency.ipynb"
+
+// TestBrowser is the real-browser test of the interactive notebook: it starts the Jupyter Notebook server on
+// 127.0.0.1 (with a random token), opens a copy of 03_consistency in headless Chromium, runs all its cells through
+// the page (Jupyter's own "run all"), waits until every code cell has run, then moves the post-training browser's
+// slider to the first evaluation and changes its select to another initialisation through the page (setting the
+// elements' values and dispatching the input/change events a user's drag or pick fires). It fails if a cell shows
+// an error or if either control leaves the displayed caption unchanged. The copy is removed afterwards, so the
+// repository's notebook is never saved over; runs go to a temporary directory.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the browser test runs a notebook (minutes)")
+	}
+	chrome := findChromium()
+	missing := prerequisites()
+	if chrome == "" {
+		missing = strings.TrimPrefix(missing+", Chromium (Debian package chromium)", ", ")
+	}
+	if err := exec.Command("jupyter", "notebook", "--version").Run(); err != nil {
+		missing = strings.TrimPrefix(missing+", the Jupyter Notebook server (Debian package jupyter-notebook)", ", ")
+	}
+	if missing != "" {
+		msg := "cannot run the browser test: " + missing + "; install with notebooks/setup.sh --headless"
+		if inCI() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg + " (a failure when CI=true)")
+	}
+
+	work := t.TempDir()
+	copyName := fmt.Sprintf("zz_browser_test_%d.ipynb", os.Getpid())
+	src, err := os.ReadFile(browserNotebook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copyName, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		os.Remove(copyName)
+		os.RemoveAll(".ipynb_checkpoints/" + strings.TrimSuffix(copyName, ".ipynb") + "-checkpoint.ipynb")
+	})
+	base, stop := startJupyter(t, work)
+	defer stop()
+
+	ctx, cancel := newBrowser(t, chrome)
+	defer cancel()
+	ctx, cancelRun := context.WithTimeout(ctx, 12*time.Minute)
+	defer cancelRun()
+
+	t0 := time.Now()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base.page(copyName))); err != nil {
+		t.Fatal(err)
+	}
+	// The notebook's JS API is up and the kernel connected; autosave off (the copy is thrown away anyway).
+	waitJS(t, ctx, 3*time.Minute, `window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()`)
+	js[bool](t, ctx, `Jupyter.notebook.set_autosave_interval(0); Jupyter.notebook.execute_all_cells(); true`)
+	// Every code cell has run: an execution count, none pending ("*"), and the kernel idle.
+	waitJS(t, ctx, 10*time.Minute, `(function () {
+	  var cells = Jupyter.notebook.get_cells().filter(function (c) { return c.cell_type === "code"; });
+	  return !Jupyter.notebook.kernel_busy && cells.every(function (c) {
+	    return typeof c.input_prompt_number === "number"; });
+	})()`)
+	t.Logf("%s ran in the browser in %.0f s", browserNotebook, time.Since(t0).Seconds())
+
+	errs := js[string](t, ctx, `Array.from(document.querySelectorAll(".output_error, .output_stderr")).map(function (e) { return e.innerText; })
+	  .filter(function (s) { return /panic:|exit status \d+|Error/.test(s); }).join("\n---\n")`)
+	if errs != "" {
+		t.Errorf("cells show errors in the browser:\n%s", excerpt(errs, 30, 5))
+	}
+
+	// The post-training browser: move the slider, then change the select, reading the caption each time.
+	const find = `var sl = document.querySelector('input[type=range][id^="browse-"]'); var id = sl.id.replace(/-step$/, "");
+	  var cap = function () { return document.getElementById(id + "-caption").textContent; };`
+	before := js[string](t, ctx, `(function () {`+find+` return cap(); })()`)
+	afterSlider := js[string](t, ctx, `(function () {`+find+` sl.value = 0; sl.dispatchEvent(new Event("input", {bubbles: true})); return cap(); })()`)
+	afterSelect := js[string](t, ctx, `(function () {`+find+` var sel = document.getElementById(id + "-init");
+	  sel.selectedIndex = (sel.selectedIndex + 1) % sel.options.length; sel.dispatchEvent(new Event("change", {bubbles: true}));
+	  return cap(); })()`)
+	canvasShown := js[string](t, ctx, `(function () {`+find+` return document.getElementById(id + "-canvas").style.display; })()`)
+	t.Logf("caption: %q → slider to 0: %q → next init: %q", before, afterSlider, afterSelect)
+	if !strings.Contains(before, "init, step") {
+		t.Fatalf("the post-training browser shows %q, not an evaluation's caption", before)
+	}
+	if afterSlider == before || !strings.Contains(afterSlider, "step 0:") {
+		t.Errorf("moving the slider to the first evaluation did not change the output (caption %q → %q)", before, afterSlider)
+	}
+	if afterSelect == afterSlider || strings.SplitN(afterSelect, " ", 2)[0] == strings.SplitN(afterSlider, " ", 2)[0] {
+		t.Errorf("changing the initialisation did not change the output (caption %q → %q)", afterSlider, afterSelect)
+	}
+	if canvasShown != "inline" {
+		t.Errorf("the 2D frame canvas is %q after moving the controls, want shown", canvasShown)
+	}
+	if os.Getenv(screenshotsEnv) == "1" {
+		screenshots(t, ctx, base)
+	}
+}
+
+// jupyter is a running Jupyter Notebook server.
+type jupyter struct{ url, token string }
+
+func (j jupyter) page(nb string) string { return fmt.Sprintf("%s/notebooks/%s?token=%s", j.url, nb, j.token) }
+
+// startJupyter starts the Notebook server on this folder, 127.0.0.1 and a free port, with the notebooks' runs going
+// to work, and waits until it answers.
+func startJupyter(t *testing.T, work string) (jupyter, func()) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	tok := make([]byte, 16)
+	_, _ = rand.Read(tok)
+	j := jupyter{url: fmt.Sprintf("http://127.0.0.1:%d", port), token: hex.EncodeToString(tok)}
+	cmd := exec.Command("jupyter", "notebook", "--no-browser", "--ip=127.0.0.1", fmt.Sprintf("--port=%d", port),
+		"--NotebookApp.token="+j.token, "--NotebookApp.open_browser=False", "--allow-root", "--notebook-dir=.")
+	cmd.Env = append(os.Environ(), "CMT_NOTEBOOK_OUT="+filepath.Join(work, "work"), "JUPYTER_RUNTIME_DIR="+filepath.Join(work, "runtime"))
+	logf, err := os.Create(filepath.Join(work, "jupyter.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+		logf.Close()
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		resp, err := http.Get(j.url + "/api/status?token=" + j.token)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return j, stop
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			log, _ := os.ReadFile(filepath.Join(work, "jupyter.log"))
+			t.Fatalf("the Jupyter server did not start in 60 s:\n%s", tail(string(log), 30))
+		}
+	}
+}
+
+// findChromium is the Chromium (or Chrome) binary on PATH, "" if none.
+func findChromium() string {
+	for _, n := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// newBrowser starts headless Chromium (no sandbox: CI runs as root) with a 1280×2000 window.
+func newBrowser(t *testing.T, chrome string) (context.Context, context.CancelFunc) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 2000))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	return ctx, func() { cancelC(); cancelA() }
+}
+
+// js evaluates a JavaScript expression in the page and returns its value.
+func js[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluating %q in the page: %v", excerpt(expr, 3, 0), err)
+	}
+	return v
+}
+
+// waitJS polls a JavaScript condition every second until it is true or the timeout passes.
+func waitJS(t *testing.T, ctx context.Context, timeout time.Duration, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () { try { return !!(`+cond+`); } catch (e) { return false; } })()`))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting in the page for: %s (last error: %v)", timeout, excerpt(cond, 4, 0), err)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// screenshots saves a full-page screenshot of every notebook as committed (opened, not run) to
+// ../figures/notebooks/<name>.png.
+func screenshots(t *testing.T, ctx context.Context, j jupyter) {
+	nbs, _ := filepath.Glob("[0-9][0-9]_*.ipynb")
+	sort.Strings(nbs)
+	dir := filepath.Join("..", "figures", "notebooks")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, nb := range nbs {
+		err := chromedp.Do(ctx, chromedp.Navigate(j.page(nb)), chromedp.WaitVisible("#notebook-container"), chromedp.Sleep(2*time.Second))
+		var png []byte
+		if err == nil {
+			png, err = chromedp.Run(ctx, chromedp.FullScreenshot(80))
+		}
+		if err != nil {
+			t.Errorf("screenshot of %s: %v", nb, err)
+			continue
+		}
+		path := filepath.Join(dir, strings.TrimSuffix(nb, ".ipynb")+".jpg")
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", path)
+	}
+}
