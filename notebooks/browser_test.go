@@ -22,19 +22,20 @@ import (
 // browser without running it) to figures/notebooks/.
 const screenshotsEnv = "CMT_NOTEBOOK_SCREENSHOTS"
 
-// browserNotebook is the notebook the browser test runs: its post-training browser has a select and a slider.
-const browserNotebook = "03_consistency.ipynb"
-
-// TestBrowser is the real-browser test of the interactive notebook: it starts the Jupyter Notebook server on
-// 127.0.0.1 (with a random token), opens a copy of 03_consistency in headless Chromium, runs all its cells through
-// the page (Jupyter's own "run all"), waits until every code cell has run, then moves the post-training browser's
-// slider to the first evaluation and changes its select to another initialisation through the page (setting the
-// elements' values and dispatching the input/change events a user's drag or pick fires). It fails if a cell shows
-// an error or if either control leaves the displayed caption unchanged. The copy is removed afterwards, so the
-// repository's notebook is never saved over; runs go to a temporary directory.
+// TestBrowser is the real-browser test of the interactive notebooks: it starts the Jupyter Notebook server on
+// 127.0.0.1 (with a random token) and headless Chromium, and in each notebook below runs all cells through the page
+// (Jupyter's own "run all"), waits until every code cell has run, and fails if a cell shows an error.
+//   - 03_consistency: moves the post-training browser's slider to the first evaluation and changes its select to
+//     another initialisation (setting the elements' values and dispatching the input/change events a user's drag
+//     or pick fires); fails if either leaves the displayed caption unchanged.
+//   - 06_ablations: picks an arm in the GoNB select of "Try one arm yourself", clicks "train this arm", waits for
+//     the kernel to train it and show its row, then clicks "done"; fails if no row appears.
+//
+// Each notebook runs as a copy that is removed afterwards, so the repository's notebooks are never saved over; runs
+// go to a temporary directory.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: the browser test runs a notebook (minutes)")
+		t.Skip("-short: the browser test runs notebooks (minutes)")
 	}
 	chrome := findChromium()
 	missing := prerequisites()
@@ -51,10 +52,69 @@ func TestBrowser(t *testing.T) {
 		}
 		t.Skip(msg + " (a failure when CI=true)")
 	}
-
 	work := t.TempDir()
-	copyName := fmt.Sprintf("zz_browser_test_%d.ipynb", os.Getpid())
-	src, err := os.ReadFile(browserNotebook)
+	base, stop := startJupyter(t, work)
+	defer stop()
+	ctx, cancel := newBrowser(t, chrome)
+	defer cancel()
+
+	t.Run("03_consistency", func(t *testing.T) {
+		ctx := runInBrowser(t, ctx, base, "03_consistency.ipynb", nil)
+		// The post-training browser: move the slider, then change the select, reading the caption each time.
+		const find = `var sl = document.querySelector('input[type=range][id^="browse-"]'); var id = sl.id.replace(/-step$/, "");
+		  var cap = function () { return document.getElementById(id + "-caption").textContent; };`
+		before := js[string](t, ctx, `(function () {`+find+` return cap(); })()`)
+		afterSlider := js[string](t, ctx, `(function () {`+find+` sl.value = 0; sl.dispatchEvent(new Event("input", {bubbles: true})); return cap(); })()`)
+		afterSelect := js[string](t, ctx, `(function () {`+find+` var sel = document.getElementById(id + "-init");
+		  sel.selectedIndex = (sel.selectedIndex + 1) % sel.options.length; sel.dispatchEvent(new Event("change", {bubbles: true}));
+		  return cap(); })()`)
+		canvasShown := js[string](t, ctx, `(function () {`+find+` return document.getElementById(id + "-canvas").style.display; })()`)
+		t.Logf("caption: %q → slider to 0: %q → next init: %q", before, afterSlider, afterSelect)
+		if !strings.Contains(before, "init, step") {
+			t.Fatalf("the post-training browser shows %q, not an evaluation's caption", before)
+		}
+		if afterSlider == before || !strings.Contains(afterSlider, "step 0:") {
+			t.Errorf("moving the slider to the first evaluation did not change the output (caption %q → %q)", before, afterSlider)
+		}
+		if afterSelect == afterSlider || strings.SplitN(afterSelect, " ", 2)[0] == strings.SplitN(afterSlider, " ", 2)[0] {
+			t.Errorf("changing the initialisation did not change the output (caption %q → %q)", afterSlider, afterSelect)
+		}
+		if canvasShown != "inline" {
+			t.Errorf("the 2D frame canvas is %q after moving the controls, want shown", canvasShown)
+		}
+	})
+
+	t.Run("06_ablations", func(t *testing.T) {
+		const arm = "mid.steps = 150"
+		runInBrowser(t, ctx, base, "06_ablations.ipynb", func(ctx context.Context) {
+			// The TryArms cell is waiting for clicks: pick the arm, train it, wait for its row, then "done".
+			waitJS(t, ctx, 8*time.Minute, `document.querySelector('select[id^="gonb_select_"]') && Array.from(document.querySelectorAll("button")).some(function (b) { return b.textContent === "done"; })`)
+			picked := js[string](t, ctx, `(function () {
+			  var sel = document.querySelector('select[id^="gonb_select_"]');
+			  var k = Array.from(sel.options).findIndex(function (o) { return o.textContent === "`+arm+`"; });
+			  sel.selectedIndex = k; sel.dispatchEvent(new Event("change", {bubbles: true}));
+			  Array.from(document.querySelectorAll("button")).find(function (b) { return b.textContent === "train this arm"; }).click();
+			  return sel.options[sel.selectedIndex].textContent; })()`)
+			if picked != arm {
+				t.Fatalf("picked %q in the select, want %q", picked, arm)
+			}
+			waitJS(t, ctx, 4*time.Minute, `Array.from(document.querySelectorAll("table")).some(function (tb) {
+			  return tb.innerText.indexOf("arms trained here") >= 0 && tb.innerText.indexOf("`+arm+`") >= 0; })`)
+			js[bool](t, ctx, `Array.from(document.querySelectorAll("button")).find(function (b) { return b.textContent === "done"; }).click(); true`)
+		})
+	})
+
+	if os.Getenv(screenshotsEnv) == "1" {
+		screenshots(t, ctx, base)
+	}
+}
+
+// runInBrowser opens a copy of notebook nb, runs all its cells through the page, calls during (if not nil) while
+// they run, waits until every code cell has run, checks that no cell shows an error, and returns the page's
+// context. The copy is removed when the test ends.
+func runInBrowser(t *testing.T, ctx context.Context, j jupyter, nb string, during func(context.Context)) context.Context {
+	copyName := fmt.Sprintf("zz_browser_test_%d_%s", os.Getpid(), nb)
+	src, err := os.ReadFile(nb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,62 +123,32 @@ func TestBrowser(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		os.Remove(copyName)
-		os.RemoveAll(".ipynb_checkpoints/" + strings.TrimSuffix(copyName, ".ipynb") + "-checkpoint.ipynb")
+		os.Remove(filepath.Join(".ipynb_checkpoints", strings.TrimSuffix(copyName, ".ipynb")+"-checkpoint.ipynb"))
 	})
-	base, stop := startJupyter(t, work)
-	defer stop()
-
-	ctx, cancel := newBrowser(t, chrome)
-	defer cancel()
-	ctx, cancelRun := context.WithTimeout(ctx, 12*time.Minute)
-	defer cancelRun()
-
+	ctx, cancel := context.WithTimeout(ctx, 14*time.Minute)
+	t.Cleanup(cancel)
 	t0 := time.Now()
-	if err := chromedp.Do(ctx, chromedp.Navigate(base.page(copyName))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(j.page(copyName))); err != nil {
 		t.Fatal(err)
 	}
 	// The notebook's JS API is up and the kernel connected; autosave off (the copy is thrown away anyway).
 	waitJS(t, ctx, 3*time.Minute, `window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()`)
 	js[bool](t, ctx, `Jupyter.notebook.set_autosave_interval(0); Jupyter.notebook.execute_all_cells(); true`)
-	// Every code cell has run: an execution count, none pending ("*"), and the kernel idle.
+	if during != nil {
+		during(ctx)
+	}
+	// Every code cell has run: a numeric execution count (not pending, "*"), and the kernel idle.
 	waitJS(t, ctx, 10*time.Minute, `(function () {
 	  var cells = Jupyter.notebook.get_cells().filter(function (c) { return c.cell_type === "code"; });
-	  return !Jupyter.notebook.kernel_busy && cells.every(function (c) {
-	    return typeof c.input_prompt_number === "number"; });
+	  return !Jupyter.notebook.kernel_busy && cells.every(function (c) { return typeof c.input_prompt_number === "number"; });
 	})()`)
-	t.Logf("%s ran in the browser in %.0f s", browserNotebook, time.Since(t0).Seconds())
-
+	t.Logf("%s ran in the browser in %.0f s", nb, time.Since(t0).Seconds())
 	errs := js[string](t, ctx, `Array.from(document.querySelectorAll(".output_error, .output_stderr")).map(function (e) { return e.innerText; })
 	  .filter(function (s) { return /panic:|exit status \d+|Error/.test(s); }).join("\n---\n")`)
 	if errs != "" {
-		t.Errorf("cells show errors in the browser:\n%s", excerpt(errs, 30, 5))
+		t.Errorf("cells of %s show errors in the browser:\n%s", nb, excerpt(errs, 30, 5))
 	}
-
-	// The post-training browser: move the slider, then change the select, reading the caption each time.
-	const find = `var sl = document.querySelector('input[type=range][id^="browse-"]'); var id = sl.id.replace(/-step$/, "");
-	  var cap = function () { return document.getElementById(id + "-caption").textContent; };`
-	before := js[string](t, ctx, `(function () {`+find+` return cap(); })()`)
-	afterSlider := js[string](t, ctx, `(function () {`+find+` sl.value = 0; sl.dispatchEvent(new Event("input", {bubbles: true})); return cap(); })()`)
-	afterSelect := js[string](t, ctx, `(function () {`+find+` var sel = document.getElementById(id + "-init");
-	  sel.selectedIndex = (sel.selectedIndex + 1) % sel.options.length; sel.dispatchEvent(new Event("change", {bubbles: true}));
-	  return cap(); })()`)
-	canvasShown := js[string](t, ctx, `(function () {`+find+` return document.getElementById(id + "-canvas").style.display; })()`)
-	t.Logf("caption: %q → slider to 0: %q → next init: %q", before, afterSlider, afterSelect)
-	if !strings.Contains(before, "init, step") {
-		t.Fatalf("the post-training browser shows %q, not an evaluation's caption", before)
-	}
-	if afterSlider == before || !strings.Contains(afterSlider, "step 0:") {
-		t.Errorf("moving the slider to the first evaluation did not change the output (caption %q → %q)", before, afterSlider)
-	}
-	if afterSelect == afterSlider || strings.SplitN(afterSelect, " ", 2)[0] == strings.SplitN(afterSlider, " ", 2)[0] {
-		t.Errorf("changing the initialisation did not change the output (caption %q → %q)", afterSlider, afterSelect)
-	}
-	if canvasShown != "inline" {
-		t.Errorf("the 2D frame canvas is %q after moving the controls, want shown", canvasShown)
-	}
-	if os.Getenv(screenshotsEnv) == "1" {
-		screenshots(t, ctx, base)
-	}
+	return ctx
 }
 
 // jupyter is a running Jupyter Notebook server.

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -53,6 +54,10 @@ type Config struct {
 	// FullSet are -set overrides of the full settings ("" = the preset as it is, make run's recipe).
 	FullSet string
 	Out     Output
+	// Backend is the compute backend, as GOMLX_BACKEND would name it: "" = $GOMLX_BACKEND, else the pure-Go CPU
+	// backend (fast cell builds with the wiring cell's %goflags -tags=noxla); "xla:cuda" = XLA on the GPU through
+	// the PJRT CUDA plugin (delete the %goflags line first: those builds leave XLA out; README, "GPU").
+	Backend string
 }
 
 // Book is one open notebook.
@@ -181,9 +186,15 @@ func (b *Book) backendOnce() error {
 	if b.Backend != nil {
 		return nil
 	}
+	if b.Config.Backend != "" {
+		_ = os.Setenv(backend.EnvVar, b.Config.Backend)
+	}
 	var buf bytes.Buffer
 	be, err := backend.New(&buf)
 	if err != nil {
+		if c := backend.Config(); strings.HasPrefix(c, "xla") && !slices.Contains(compute.List(), "xla") {
+			return fmt.Errorf("backend %q: these cells were built without XLA (the wiring cell's %%goflags -tags=noxla): delete that line, restart the kernel, and run the notebook again", c)
+		}
 		return err
 	}
 	b.Backend, b.backendLine = be, strings.TrimSpace(buf.String())

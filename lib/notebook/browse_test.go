@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // BrowsePost on a tiny toy2d run (two inits, evaluations at steps 0, 10, 20) shows one block: a select with both
@@ -39,5 +40,26 @@ func TestBrowsePost(t *testing.T) {
 				t.Errorf("no frame for %s at step %s", init, step)
 			}
 		}
+	}
+}
+
+// Without a browser connected (this test, a headless notebook run), TryArms gives up on its controls after
+// widgetConnect and lists the arms instead of blocking.
+func TestTryArmsHeadless(t *testing.T) {
+	t.Setenv(OutEnv, t.TempDir())
+	defer func(d time.Duration) { widgetConnect = d }(widgetConnect)
+	widgetConnect = 200 * time.Millisecond
+	rec := newRecorder()
+	b := Open(Config{Name: "try", Quick: "pre.steps=20,mid.trajectories=64", Out: rec.output()})
+	done := make(chan struct{})
+	go func() { b.TryArms(AblationArms[:3]); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("TryArms blocked without a browser")
+	}
+	out := rec.all()
+	if !strings.Contains(out, "No browser is connected") || !strings.Contains(out, "mid.distance = pseudo-Huber") {
+		t.Errorf("headless TryArms showed %q, want the note and the arms", out)
 	}
 }

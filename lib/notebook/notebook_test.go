@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/gocmt/cmt/lib/data"
 	"github.com/gocmt/cmt/lib/progress"
 	"github.com/gocmt/cmt/lib/solver"
+	"github.com/gomlx/compute"
 )
 
 // recorder is a fake notebook: it keeps every output block and every in-place update.
@@ -270,5 +272,23 @@ func TestReferenceSolveConverged(t *testing.T) {
 	}
 	if d := solver.RMS(a.End(), b.End(), 2); d > 1e-6 {
 		t.Fatalf("reference moved by %.2e RMS when its steps doubled", d)
+	}
+}
+
+// Config.Backend picks the backend: asking for XLA in a build without it (the notebooks' -tags=noxla) fails with
+// what to do, and "go" gives the pure-Go backend.
+func TestConfigBackend(t *testing.T) {
+	t.Setenv(OutEnv, t.TempDir())
+	t.Setenv("GOMLX_BACKEND", "")
+	b := &Book{Config: Config{Name: "nb", Backend: "go"}}
+	if err := b.backendOnce(); err != nil || b.Backend.String() != "go" {
+		t.Fatalf("Backend go: %v, %v", b.Backend, err)
+	}
+	if slices.Contains(compute.List(), "xla") {
+		return // this build has XLA: the message below is for -tags=noxla builds
+	}
+	b = &Book{Config: Config{Name: "nb", Backend: "xla:cuda"}}
+	if err := b.backendOnce(); err == nil || !strings.Contains(err.Error(), "-tags=noxla") {
+		t.Fatalf("xla:cuda in a noxla build: %v, want the %%goflags hint", err)
 	}
 }
