@@ -154,7 +154,9 @@ func runInBrowser(t *testing.T, ctx context.Context, j jupyter, nb string, durin
 // jupyter is a running Jupyter Notebook server.
 type jupyter struct{ url, token string }
 
-func (j jupyter) page(nb string) string { return fmt.Sprintf("%s/notebooks/%s?token=%s", j.url, nb, j.token) }
+func (j jupyter) page(nb string) string {
+	return fmt.Sprintf("%s/notebooks/%s?token=%s", j.url, nb, j.token)
+}
 
 // startJupyter starts the Notebook server on this folder, 127.0.0.1 and a free port, with the notebooks' runs going
 // to work, and waits until it answers.
