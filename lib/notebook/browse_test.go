@@ -15,6 +15,9 @@ func TestBrowsePost(t *testing.T) {
 	rec := newRecorder()
 	b := Open(Config{Name: "browse", Quick: "pre.steps=30,mid.steps=10,mid.trajectories=256,post.steps=20,eval.every=10,post.inits=cmt,scratch", Out: rec.output()})
 	r := b.Run("pretrain", "trajectories", "midtrain", "post")
+	if live := rec.all(); !strings.Contains(live, "1-step energy (log)") || strings.Count(live, "<circle") < 6 {
+		t.Errorf("the post-training blocks do not draw the live evaluation curve (3 dots per init)")
+	}
 	rec.blocks = nil
 	b.BrowsePost(r)
 	if len(rec.blocks) != 1 {

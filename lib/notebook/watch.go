@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gocmt/cmt/lib/pipeline"
 	"github.com/gocmt/cmt/lib/plots"
 	"github.com/gocmt/cmt/lib/progress"
 )
@@ -33,9 +34,14 @@ type block struct {
 	steps  []int
 	loss   []float64
 	drawn  time.Time
-	shown  bool   // the block exists in the notebook (drawn by this stage or an earlier arm sharing it)
+	// evaluations during post-training (Evaluated): step and 1-step score
+	evalSteps []int
+	evals     []float64
+	shown     bool // the block exists in the notebook (drawn by this stage or an earlier arm sharing it)
 	figure string // the final loss-curve PNG, once written
 }
+
+var _ pipeline.EvalWatcher = (*watcher)(nil)
 
 func newWatcher(b *Book) *watcher {
 	return &watcher{b: b, blocks: map[string]*block{}, now: time.Now}
@@ -85,6 +91,13 @@ func (w *watcher) Loss(stage string, step int, loss float64) {
 	bl.steps, bl.loss = append(bl.steps, step), append(bl.loss, loss)
 }
 
+// Evaluated records a post-training evaluation's 1-step score (pipeline.EvalWatcher): the stage's block then also
+// draws the evaluation curve live, next to the loss.
+func (w *watcher) Evaluated(stage string, step int, one float64) {
+	bl := w.block(stage)
+	bl.evalSteps, bl.evals = append(bl.evalSteps, max(step, 1)), append(bl.evals, one)
+}
+
 // Progress redraws the stage's block, at most every redrawEvery and always at the end.
 func (w *watcher) Progress(stage string, s progress.Status) {
 	bl := w.block(stage)
@@ -105,6 +118,13 @@ func (w *watcher) Progress(stage string, s progress.Status) {
 				plot, bl.figure = img, path
 			}
 		}
+	}
+	if len(bl.evals) > 0 {
+		what := "1-step energy (log)"
+		if w.b.P.Images() {
+			what = "1-step FID (log)"
+		}
+		plot += chartSVG(bl.evalSteps, bl.evals, s.Total, 300, 160, what)
 	}
 	w.b.Out.update(bl.id, `<div style="display:flex;gap:20px;align-items:center;margin:4px 0">`+
 		`<div style="width:400px"><div style="font-weight:bold">`+html.EscapeString(bl.label)+`</div>`+barHTML(s)+`</div>`+plot+`</div>`)
@@ -156,6 +176,11 @@ func stageLabel(stage string) string {
 // line grows as training goes), y logarithmic, at most maxBins points (the mean of log loss over each bin), with
 // labelled axes. Non-positive and non-finite losses are skipped.
 func lossSVG(steps []int, loss []float64, total, w, h int) string {
+	return chartSVG(steps, loss, total, w, h, "loss (log scale)")
+}
+
+// chartSVG is lossSVG for any positive values (ylabel names them); up to 40 points also get a dot each.
+func chartSVG(steps []int, loss []float64, total, w, h int, ylabel string) string {
 	const maxBins = 150
 	const left, right, top, bottom = 58, 12, 8, 34
 	pw, ph := float64(w-left-right), float64(h-top-bottom)
@@ -190,7 +215,7 @@ func lossSVG(steps []int, loss []float64, total, w, h int) string {
 		lo, hi = math.Min(lo, y), math.Max(hi, y)
 	}
 	fmt.Fprintf(&sb, `<text x="%.0f" y="%d" text-anchor="middle">step</text>`, float64(left)+pw/2, h-3)
-	fmt.Fprintf(&sb, `<text transform="translate(12,%.0f) rotate(-90)" text-anchor="middle">loss (log scale)</text>`, float64(top)+ph/2)
+	fmt.Fprintf(&sb, `<text transform="translate(12,%.0f) rotate(-90)" text-anchor="middle">%s</text>`, float64(top)+ph/2, html.EscapeString(ylabel))
 	for _, st := range []int{0, total / 2, total} {
 		x := float64(left) + pw*float64(st)/float64(total)
 		fmt.Fprintf(&sb, `<text x="%.0f" y="%.0f" text-anchor="middle">%d</text>`, x, float64(top)+ph+14, st)
@@ -215,7 +240,13 @@ func lossSVG(steps []int, loss []float64, total, w, h int) string {
 	for i := range xs {
 		fmt.Fprintf(&sb, "%.1f,%.1f ", float64(left)+pw*xs[i]/float64(total), yOf(ys[i]))
 	}
-	sb.WriteString(`"/></svg>`)
+	sb.WriteString(`"/>`)
+	if len(xs) <= 40 {
+		for i := range xs {
+			fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="#1f77b4"/>`, float64(left)+pw*xs[i]/float64(total), yOf(ys[i]))
+		}
+	}
+	sb.WriteString(`</svg>`)
 	return sb.String()
 }
 

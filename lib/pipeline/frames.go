@@ -98,3 +98,22 @@ func ReadFrames(runDir, stage string) ([]Frame, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
 	return out, sc.Err()
 }
+
+// EvalWatcher, when Options.Watch also implements it, sees every post-training evaluation as it is scored: the
+// stage, the step and the 1-step score (energy distance, or FID on images). Notebooks draw it as a live curve.
+type EvalWatcher interface {
+	Evaluated(stage string, step int, one float64)
+}
+
+// evaluated tells the run's EvalWatcher, if any, about an evaluation.
+func (r *Run) evaluated(stage string, step int, m SampleMetrics) {
+	ew, ok := r.O.Watch.(EvalWatcher)
+	if !ok {
+		return
+	}
+	v := m.Energy
+	if m.FID != nil {
+		v = *m.FID
+	}
+	ew.Evaluated(stage, step, v)
+}

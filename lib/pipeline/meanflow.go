@@ -271,6 +271,7 @@ func (r *Run) PosttrainMF(ctx context.Context, init string) error {
 		if err != nil {
 			return nil, err
 		}
+		r.evaluated(st.Name, step, m1)
 		curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
 		_ = r.Log.Write(map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
 			"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD})

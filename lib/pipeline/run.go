@@ -34,7 +34,7 @@ type Options struct {
 	Seed    int64
 	Backend compute.Backend
 	Log     io.Writer     // progress and messages (nil = os.Stderr)
-	Watch   train.Watcher // optional: every stage's progress and losses (notebooks draw them in place)
+	Watch   train.Watcher // optional: every stage's progress and losses (notebooks draw them in place); see EvalWatcher
 }
 
 // Run is one pipeline run with its pieces, exposed so notebooks can look inside.
@@ -355,6 +355,7 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 		if err := r.saveFrame(st.Name, step, one, m1); err != nil {
 			return nil, err
 		}
+		r.evaluated(st.Name, step, m1)
 		curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
 		rec := map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
 			"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD}
