@@ -18,8 +18,9 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// screenshotsEnv, set to 1, makes TestBrowser also save a screenshot of every notebook (as committed, opened in the
-// browser without running it) to figures/notebooks/.
+// screenshotsEnv, set to 1, makes TestBrowser also run every other notebook in the browser and save a full-page
+// screenshot of each after its run (figures/notebooks/<name>.jpg), plus 03's post-training browser cell
+// (figures/notebooks/03_browse_cell.png).
 const screenshotsEnv = "CMT_NOTEBOOK_SCREENSHOTS"
 
 // TestBrowser is the real-browser test of the interactive notebooks: it starts the Jupyter Notebook server on
@@ -82,6 +83,16 @@ func TestBrowser(t *testing.T) {
 		if canvasShown != "inline" {
 			t.Errorf("the 2D frame canvas is %q after moving the controls, want shown", canvasShown)
 		}
+		if os.Getenv(screenshotsEnv) == "1" { // the README's picture of an interactive cell
+			id := js[string](t, ctx, `(function () {`+find+` return id; })()`)
+			png, err := chromedp.Run(ctx, chromedp.Screenshot("#"+id))
+			if err == nil {
+				err = os.WriteFile(filepath.Join("..", "figures", "notebooks", "03_browse_cell.png"), png, 0o644)
+			}
+			if err != nil {
+				t.Errorf("screenshot of the post-training browser: %v", err)
+			}
+		}
 	})
 
 	t.Run("06_ablations", func(t *testing.T) {
@@ -104,8 +115,14 @@ func TestBrowser(t *testing.T) {
 		})
 	})
 
-	if os.Getenv(screenshotsEnv) == "1" {
-		screenshots(t, ctx, base)
+	if os.Getenv(screenshotsEnv) == "1" { // the other notebooks, run in the browser for their screenshots
+		nbs, _ := filepath.Glob("[0-9][0-9]_*.ipynb")
+		sort.Strings(nbs)
+		for _, nb := range nbs {
+			if nb != "03_consistency.ipynb" && nb != "06_ablations.ipynb" {
+				t.Run(strings.TrimSuffix(nb, ".ipynb"), func(t *testing.T) { runInBrowser(t, ctx, base, nb, nil) })
+			}
+		}
 	}
 }
 
@@ -143,6 +160,9 @@ func runInBrowser(t *testing.T, ctx context.Context, j jupyter, nb string, durin
 	  return !Jupyter.notebook.kernel_busy && cells.every(function (c) { return typeof c.input_prompt_number === "number"; });
 	})()`)
 	t.Logf("%s ran in the browser in %.0f s", nb, time.Since(t0).Seconds())
+	if os.Getenv(screenshotsEnv) == "1" {
+		screenshot(t, ctx, nb)
+	}
 	errs := js[string](t, ctx, `Array.from(document.querySelectorAll(".output_error, .output_stderr")).map(function (e) { return e.innerText; })
 	  .filter(function (s) { return /panic:|exit status \d+|Error/.test(s); }).join("\n---\n")`)
 	if errs != "" {
@@ -253,29 +273,21 @@ func waitJS(t *testing.T, ctx context.Context, timeout time.Duration, cond strin
 	}
 }
 
-// screenshots saves a full-page screenshot of every notebook as committed (opened, not run) to
-// ../figures/notebooks/<name>.png.
-func screenshots(t *testing.T, ctx context.Context, j jupyter) {
-	nbs, _ := filepath.Glob("[0-9][0-9]_*.ipynb")
-	sort.Strings(nbs)
+// screenshot saves a full-page screenshot (JPEG) of the page, notebook nb after its run, to
+// ../figures/notebooks/<name>.jpg.
+func screenshot(t *testing.T, ctx context.Context, nb string) {
 	dir := filepath.Join("..", "figures", "notebooks")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, nb := range nbs {
-		err := chromedp.Do(ctx, chromedp.Navigate(j.page(nb)), chromedp.WaitVisible("#notebook-container"), chromedp.Sleep(2*time.Second))
-		var png []byte
-		if err == nil {
-			png, err = chromedp.Run(ctx, chromedp.FullScreenshot(80))
-		}
-		if err != nil {
-			t.Errorf("screenshot of %s: %v", nb, err)
-			continue
-		}
+	img, err := chromedp.Run(ctx, chromedp.FullScreenshot(70))
+	if err == nil {
 		path := filepath.Join(dir, strings.TrimSuffix(nb, ".ipynb")+".jpg")
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
+		if err = os.WriteFile(path, img, 0o644); err == nil {
+			t.Logf("wrote %s", path)
 		}
-		t.Logf("wrote %s", path)
+	}
+	if err != nil {
+		t.Errorf("screenshot of %s: %v", nb, err)
 	}
 }
