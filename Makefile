@@ -61,7 +61,12 @@ sweep:
 compare:
 	go run ./experiments/compare $(ARGS)
 
-## bench: W1, W2, W4 interleaved with the PyTorch CPU peer (ROUNDS=3); prints go/torch ratios of medians
-.PHONY: bench
+## bench: W1–W4 interleaved with the PyTorch CPU peer (ROUNDS=3) on a quiet machine (refuses a busy one); prints
+## go/torch ratios of medians, each side's CPU use, noisy workloads flagged
+.PHONY: bench bench-options
 bench:
 	experiments/bench/run.sh
+
+## bench-options: the Go side under several backend configurations (CONFIGS="go go:ops_sequential ..."), interleaved
+bench-options:
+	experiments/bench/options.sh
