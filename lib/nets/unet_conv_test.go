@@ -2,14 +2,12 @@ package nets
 
 import (
 	"math"
-	"math/rand/v2"
 	"os"
 	"testing"
 
 	"github.com/gocmt/cmt/lib/backend"
 	"github.com/gocmt/cmt/lib/host"
 	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
@@ -26,7 +24,7 @@ func TestConvSameIm2colMatchesConvolve(t *testing.T) {
 		w := host.Tensor(unetNormals(rng, k*k*3*4, 1), k, k, 3, 4)
 		v := host.Tensor(unetNormals(rng, 2*7*5*4, 1), 2, 7, 5, 4)
 		run := func(conv func(x, w *Node) *Node) [][]float64 {
-			e, err := NewExec(b, func(x, w, v *Node) []*Node {
+			e, err := model.NewExec(b, model.NewStore(), func(_ *model.Scope, x, w, v *Node) []*Node {
 				y := conv(x, w)
 				g := Gradient(ReduceAllSum(Mul(y, v)), x, w)
 				return []*Node{y, g[0], g[1]}
@@ -34,15 +32,7 @@ func TestConvSameIm2colMatchesConvolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			outs, err := e.Call(x, w, v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res := make([][]float64, len(outs))
-			for i, o := range outs {
-				res[i] = host.Float64s(o)
-			}
-			return res
+			return unetCall(t, e, x, w, v)
 		}
 		want := run(func(x, w *Node) *Node { return Convolve(x, w).PadSame().Done() })
 		got := run(convSameIm2col)
@@ -71,7 +61,6 @@ func BenchmarkUNetTrainStep(b *testing.B) {
 		u.AttnRes = []int{7}
 	}
 	batch := ditBenchEnv("UNET_BATCH", 64)
-	dim := 28 * 28
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(1); err != nil {
 		b.Fatal(err)
@@ -86,25 +75,6 @@ func BenchmarkUNetTrainStep(b *testing.B) {
 		opt.UpdateGraph(root, g, loss)
 		return loss
 	})
-	rng := rand.New(rand.NewPCG(1, 2))
-	data := func() *tensors.Tensor {
-		x := make([]float32, batch*dim)
-		for i := range x {
-			x[i] = float32(2*rng.Float64() - 1)
-		}
-		return tensors.FromFlatDataAndDimensions(x, batch, dim)
-	}
-	for range 2 {
-		exec.MustCall(data())
-	}
-	cpu0 := ditCPUSeconds()
-	b.ResetTimer()
-	for range b.N {
-		exec.MustCall(data())
-	}
-	b.StopTimer()
-	sec := b.Elapsed().Seconds()
-	b.ReportMetric(float64(b.N*batch)/sec, "images/s")
-	b.ReportMetric((ditCPUSeconds()-cpu0)/sec, "cores")
 	b.Logf("U-Net %d params, %s=%q", u.Params(), UNetConvEnv, os.Getenv(UNetConvEnv))
+	timeImageSteps(b, exec, batch, u.Params())
 }
