@@ -70,6 +70,10 @@ type Preset struct {
 	// Stage 2: CMT mid-training.
 	Solver       string  `json:"mid.solver"`       // solver.Methods: dpm3 | dpm2 | dpm1 | dpm3-taylor | heun | euler
 	SolverSteps  int     `json:"mid.solver_steps"` // M (16 in the paper)
+	// SolverTEnd, if above sigma_min, stops the teacher's solver at that noise level and ends every trajectory with
+	// one denoising jump to the clean end, D(x, t_end) (solver.Trajectory.DenoiseTo): for a teacher whose denoiser
+	// leaves pixel noise at small σ. 0 = integrate down to sigma_min (the paper's).
+	SolverTEnd float64 `json:"mid.solver_t_end,omitempty"`
 	Trajectories int     `json:"mid.trajectories"` // teacher solves in the pair pool
 	MidSteps     int     `json:"mid.steps"`
 	MidBatch     int     `json:"mid.batch"` // pairs per step
@@ -345,6 +349,9 @@ func (p *Preset) Validate() error {
 	}
 	if _, err := p.InitList(); err != nil {
 		errs = append(errs, err.Error())
+	}
+	if p.SolverTEnd != 0 && !(p.SolverTEnd > p.SigmaMin && p.SolverTEnd < p.SigmaMax) {
+		errs = append(errs, "mid.solver_t_end must be 0 (off) or between sigma_min and sigma_max")
 	}
 	if p.EvalPreEvery < 0 || p.EvalPreSamples < 0 {
 		errs = append(errs, "eval.pre_every and eval.pre_samples must be ≥ 0 (0: no teacher curve; 1000 samples)")

@@ -212,7 +212,14 @@ func (r *Run) Pretrain(ctx context.Context) error {
 // solve runs the configured solver with the teacher from x_T.
 func (r *Run) solve(d solver.Denoiser, xT []float64) (*solver.Trajectory, error) {
 	p := r.P
-	return solver.Solve(p.Solver, d, xT, r.Data.Dim(), solver.LogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps))
+	if p.SolverTEnd <= p.SigmaMin {
+		return solver.Solve(p.Solver, d, xT, r.Data.Dim(), solver.LogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps))
+	}
+	tr, err := solver.Solve(p.Solver, d, xT, r.Data.Dim(), solver.LogSNRGrid(p.SigmaMax, p.SolverTEnd, p.SolverSteps))
+	if err == nil {
+		tr.DenoiseTo(d, p.SigmaMin)
+	}
+	return tr, err
 }
 
 // TeacherTrajectories solves the teacher's PF-ODE from Trajectories draws of x_T = T·ε and checks the teacher.

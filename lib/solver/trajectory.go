@@ -32,3 +32,15 @@ func newTrajectory(xT []float64, dim int, grid []float64) *Trajectory {
 	tr.States[0] = append([]float64(nil), xT...)
 	return tr
 }
+
+// DenoiseTo ends the trajectory with one denoising jump: it appends the state D(x_end, t_end) at time t (the
+// trajectory's last state x_end at its last time t_end), at the cost of one NFE. It is the first-order
+// DPM-Solver++ step from t_end to 0, taken early: a teacher whose denoiser leaves pixel noise below some σ (the
+// MNIST MLP below σ ≈ 1, experiments/teachernoise) ends there instead of integrating through it. t is the time the
+// new state is filed at (σ_min: it stands for the clean end).
+func (tr *Trajectory) DenoiseTo(d Denoiser, t float64) {
+	end := tr.Times[len(tr.States)-1]
+	tr.States = append(tr.States, d.Denoise(tr.End(), tr.Dim, end))
+	tr.Times = append(tr.Times[:len(tr.States)-1], t)
+	tr.NFE++
+}

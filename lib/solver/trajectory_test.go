@@ -58,3 +58,25 @@ func must(tr *Trajectory, err error) *Trajectory {
 	}
 	return tr
 }
+
+// DenoiseTo appends exactly D(x_end, t_end) at the given time and counts one more NFE; for Gaussian data the jump
+// from t_end = 1 is the exact posterior mean μ + s²/(s² + 1)(x − μ), per coordinate.
+func TestDenoiseTo(t *testing.T) {
+	xT := []float64{3, -1, 0.5, 2}
+	grid := LogSNRGrid(80, 1, 8)
+	tr, err := Solve("dpm3", refGaussian, xT, gDim, grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nfe, end := tr.NFE, append([]float64(nil), tr.End()...)
+	tr.DenoiseTo(refGaussian, 0.002)
+	if len(tr.Times) != len(grid)+1 || len(tr.States) != len(grid)+1 || tr.Times[len(grid)] != 0.002 || tr.Times[len(grid)-1] != 1 || tr.NFE != nfe+1 {
+		t.Fatalf("times %v, %d states, NFE %d (was %d)", tr.Times, len(tr.States), tr.NFE, nfe)
+	}
+	want := refGaussian.Denoise(end, gDim, 1)
+	for i, v := range tr.End() {
+		if v != want[i] {
+			t.Fatalf("state %v, want D(x_end, 1) = %v", tr.End(), want)
+		}
+	}
+}
