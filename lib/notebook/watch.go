@@ -29,16 +29,16 @@ type watcher struct {
 }
 
 type block struct {
-	id     string
-	label  string
-	steps  []int
-	loss   []float64
-	drawn  time.Time
+	id    string
+	label string
+	steps []int
+	loss  []float64
+	drawn time.Time
 	// evaluations during post-training (Evaluated): step and 1-step score
 	evalSteps []int
 	evals     []float64
-	shown     bool // the block exists in the notebook (drawn by this stage or an earlier arm sharing it)
-	figure string // the final loss-curve PNG, once written
+	shown     bool   // the block exists in the notebook (drawn by this stage or an earlier arm sharing it)
+	figure    string // the final loss-curve PNG, once written
 }
 
 var _ pipeline.EvalWatcher = (*watcher)(nil)

@@ -68,12 +68,12 @@ type Preset struct {
 	PStd     float64 `json:"pre.p_std"`
 
 	// Stage 2: CMT mid-training.
-	Solver       string  `json:"mid.solver"`       // solver.Methods: dpm3 | dpm2 | dpm1 | dpm3-taylor | heun | euler
-	SolverSteps  int     `json:"mid.solver_steps"` // M (16 in the paper)
+	Solver      string `json:"mid.solver"`       // solver.Methods: dpm3 | dpm2 | dpm1 | dpm3-taylor | heun | euler
+	SolverSteps int    `json:"mid.solver_steps"` // M (16 in the paper)
 	// SolverTEnd, if above sigma_min, stops the teacher's solver at that noise level and ends every trajectory with
 	// one denoising jump to the clean end, D(x, t_end) (solver.Trajectory.DenoiseTo): for a teacher whose denoiser
 	// leaves pixel noise at small σ. 0 = integrate down to sigma_min (the paper's).
-	SolverTEnd float64 `json:"mid.solver_t_end,omitempty"`
+	SolverTEnd   float64 `json:"mid.solver_t_end,omitempty"`
 	Trajectories int     `json:"mid.trajectories"` // teacher solves in the pair pool
 	MidSteps     int     `json:"mid.steps"`
 	MidBatch     int     `json:"mid.batch"` // pairs per step
