@@ -26,6 +26,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -48,6 +49,8 @@ var (
 	windows  = flag.Int("windows", 5, "timed windows")
 	window   = flag.Duration("window", 2*time.Second, "minimum length of a window (at least 2 steps)")
 	asJSON   = flag.Bool("json", false, "print one JSON line")
+	fm       = flag.Bool("fm", os.Getenv("PEER_FM") == "1", "W1, W4: the MLP's dense layers feature-major (nets.ConcatMLP.FeatureMajor; default: $PEER_FM=1)")
+	cpuProf  = flag.String("cpuprofile", "", "write a CPU profile of the timed windows to this file")
 	params   = flag.Bool("params-only", false, "W3: print the DiT's parameter count and exit (run.sh checks the PyTorch port against it)")
 
 	ditPatch  = flag.Int("dit.patch", 0, "W3: DiT patch size (0: nets.DefaultDiT's)")
@@ -128,6 +131,16 @@ func timeWindows(step func()) []float64 {
 	for n := 0; n < 3 || time.Since(t0) < *warmup; n++ {
 		step()
 	}
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	var rates []float64
 	for w := 0; w < *windows; w++ {
 		t0, n := time.Now(), 0
@@ -163,7 +176,7 @@ func eightGaussians(rng *rand.Rand, n int) []float64 {
 // w1 is one flow-matching training step: x_t = (1−t)x₀ + t x₁, loss = mean ‖v(x_t, t) − (x₁ − x₀)‖², with
 // x₀ and t drawn in the graph and the data x₁ on the host.
 func w1(b compute.Backend, n int) func() {
-	exec := fmStep(b, nets.PeerMLP(2, 1), n, false)
+	exec := fmStep(b, peerMLP(1), n, false)
 	rng := rand.New(rand.NewPCG(1, 2))
 	return func() {
 		out := exec.MustCall(host.Tensor(eightGaussians(rng, n), n, 2))[0]
@@ -174,7 +187,7 @@ func w1(b compute.Backend, n int) func() {
 // w4 is 50-step Euler sampling x ← x + dt·v(x, t) from x(0) ~ N(0, I), one compiled call per step (host loop), or
 // all steps in one graph (inGraph).
 func w4(b compute.Backend, n, nfe int, inGraph bool) func() {
-	net := nets.PeerMLP(2, 1)
+	net := peerMLP(1)
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(1); err != nil {
 		fail(err)
@@ -305,6 +318,13 @@ func fmStep(b compute.Backend, net nets.Backbone, n int, meanAll bool) *model.Ex
 		opt.UpdateGraph(root, g, loss)
 		return loss
 	})
+}
+
+// peerMLP is the peer's MLP with the given number of time inputs, feature-major with -fm.
+func peerMLP(times int) nets.ConcatMLP {
+	m := nets.PeerMLP(2, times)
+	m.FeatureMajor = *fm
+	return m
 }
 
 func fail(err error) {

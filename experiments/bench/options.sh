@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# make bench-options: the Go side of the workloads under several pure-Go backend configurations, interleaved (for
-# each round, each workload, each configuration in turn), then per workload the median of each configuration and its
-# ratio to the first: "W1 go=48.7 go:ops_sequential=60.6 (1.24×) steps/s". CONFIGS (default "go go:ops_sequential
-# go:parallelism=1") are GOMLX_BACKEND values; WORKLOADS (default "W1 W2 W3 W4") and ROUNDS (3) as in run.sh. The
-# quiet-machine check of run.sh applies: on a busy machine no ratio is printed and the script exits 2.
+# make bench-options: the Go side of the workloads under several configurations, interleaved (for each round, each
+# workload, each configuration in turn), then per workload the median of each configuration and its ratio to the
+# first: "W1 GOMLX_BACKEND=go=48.7 GOMLX_BACKEND=go:ops_sequential=60.6 (1.24×)". CONFIGS (default
+# "GOMLX_BACKEND=go GOMLX_BACKEND=go:ops_sequential GOMLX_BACKEND=go:parallelism=1") are environment assignments,
+# one per configuration (PEER_FM=1: the peer MLP's dense layers feature-major, nets.ConcatMLP.FeatureMajor);
+# WORKLOADS (default "W1 W2 W3 W4") and ROUNDS (3) as in run.sh. The quiet-machine check of run.sh applies: on a busy
+# machine no ratio is printed and the script exits 2.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-3}
 WORKLOADS=${WORKLOADS:-W1 W2 W3 W4}
-CONFIGS=${CONFIGS:-go go:ops_sequential go:parallelism=1}
+CONFIGS=${CONFIGS:-GOMLX_BACKEND=go GOMLX_BACKEND=go:ops_sequential GOMLX_BACKEND=go:parallelism=1}
 QUIET_IDLE=${QUIET_IDLE:-90}
 QUIET_WAIT=${QUIET_WAIT:-60}
 OUT=${OUT:-runs/bench/options-$(date +%Y%m%d-%H%M%S).jsonl}
@@ -21,7 +23,9 @@ for r in $(seq "$ROUNDS"); do
   for w in $WORKLOADS; do
     for c in $CONFIGS; do
       echo "# round $r: $w on $c" >&2
-      GOMLX_BACKEND=$c timed "$c" "$r" "$w" go_side "$w" >> "$OUT"
+      export "${c?}"
+      timed "$c" "$r" "$w" go_side "$w" >> "$OUT"
+      unset "${c%%=*}"
     done
   done
 done

@@ -3,6 +3,7 @@ package flowmap
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/gocmt/cmt/lib/backend"
@@ -29,7 +30,9 @@ func benchMeanFlowStep(b *testing.B, mode JVPMode) {
 	if err := store.SetRNGStateFromSeed(1); err != nil {
 		b.Fatal(err)
 	}
-	l := MeanFlow{Map: peerMap{Net: nets.PeerMLP(2, 2)}, P: 1, C: 1e-3, JVP: mode, FDEps: 1e-4}
+	net := nets.PeerMLP(2, 2)
+	net.FeatureMajor = os.Getenv("PEER_FM") == "1" // A/B of the dense layers' layout (nets.ConcatMLP)
+	l := MeanFlow{Map: peerMap{Net: net}, P: 1, C: 1e-3, JVP: mode, FDEps: 1e-4}
 	opt := optimizer.Adam().LearningRate(1e-3).Done()
 	exec := model.MustNewExec(be, store, func(root *model.Scope, in []*Node) *Node {
 		store.SetTraining(in[0].Graph(), true)

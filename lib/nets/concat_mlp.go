@@ -14,6 +14,9 @@ import (
 // cos half). With Dim 2, Times 2, EmbDim 64, Width 256, Depth 3 it has the peer's 165,634 parameters.
 type ConcatMLP struct {
 	Dim, Times, EmbDim, Width, Depth int
+	// FeatureMajor computes the hidden activations as [features, batch] (dense.go denseFM): the same function and
+	// weights, but its gradients avoid most batch-sized transposes on the pure-Go backend.
+	FeatureMajor bool
 }
 
 // PeerMLP is the peer's MeanFlow network (w2_meanflow_mlp.py): two time inputs, 64-dim embeddings, 3×256.
@@ -37,6 +40,16 @@ func (m ConcatMLP) Apply(scope *model.Scope, x *Node, cs ...*Node) *Node {
 		parts = append(parts, Sin(arg), Cos(arg))
 	}
 	h := Concatenate(parts, -1)
+	if m.FeatureMajor {
+		hT := denseFM(scope.At("layer_0"), h, false, m.Width, true)
+		for l := 0; l < m.Depth; l++ {
+			if l > 0 {
+				hT = denseFM(scope.At("layer_%d", l), hT, true, m.Width, true)
+			}
+			hT = Mul(hT, Sigmoid(hT))
+		}
+		return Transpose(denseFM(scope.At("out"), hT, true, m.Dim, true), 0, 1)
+	}
 	for l := 0; l < m.Depth; l++ {
 		h = linear(scope.At("layer_%d", l), h, m.Width, true)
 		h = Mul(h, Sigmoid(h))
