@@ -7,6 +7,7 @@
 # WORKLOADS (default "W1 W2 W3 W4") and ROUNDS (3) as in run.sh. The quiet-machine check of run.sh applies: on a busy
 # machine no ratio is printed and the script exits 2.
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd GOMLX_NO_AUTO_INSTALL=1
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-3}
 WORKLOADS=${WORKLOADS:-W1 W2 W3 W4}

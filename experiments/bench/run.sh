@@ -14,6 +14,7 @@
 # WORKLOADS="W3" (default "W1 W2 W3 W4") runs a subset. The peer lives in ../shared/peer/torch (PEER=... to
 # override) and is installed with its setup.sh (Debian's python3-torch and OpenBLAS; needs root) when missing.
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd GOMLX_NO_AUTO_INSTALL=1
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-3}
 WORKLOADS=${WORKLOADS:-W1 W2 W3 W4}
