@@ -49,7 +49,7 @@ var (
 	windows  = flag.Int("windows", 5, "timed windows")
 	window   = flag.Duration("window", 2*time.Second, "minimum length of a window (at least 2 steps)")
 	asJSON   = flag.Bool("json", false, "print one JSON line")
-	fm       = flag.Bool("fm", os.Getenv("PEER_FM") == "1", "W1, W4: the MLP's dense layers feature-major (nets.ConcatMLP.FeatureMajor; default: $PEER_FM=1)")
+	fm       = flag.Bool("fm", os.Getenv("PEER_FM") != "0", "W1, W4: the MLP's dense layers feature-major (nets.ConcatMLP.FeatureMajor; on unless $PEER_FM=0: W1 1.14×, W4 1.06× measured quiet)")
 	cpuProf  = flag.String("cpuprofile", "", "write a CPU profile of the timed windows to this file")
 	params   = flag.Bool("params-only", false, "W3: print the DiT's parameter count and exit (run.sh checks the PyTorch port against it)")
 
