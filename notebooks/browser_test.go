@@ -19,7 +19,7 @@ import (
 )
 
 // screenshotsEnv, set to 1, makes TestBrowser also run every other notebook in the browser and save a full-page
-// screenshot of each after its run (figures/notebooks/<name>.jpg), plus 03's post-training browser cell
+// screenshot of each after its run (figures/notebooks/<name>.png), plus 03's post-training browser cell
 // (figures/notebooks/03_browse_cell.png).
 const screenshotsEnv = "CMT_NOTEBOOK_SCREENSHOTS"
 
@@ -58,6 +58,11 @@ func TestBrowser(t *testing.T) {
 	defer stop()
 	ctx, cancel := newBrowser(t, chrome)
 	defer cancel()
+	// Start the browser on this context: chromedp ties the browser's life to the context of its first Run, and the
+	// subtests below run on contexts with their own deadlines.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("03_consistency", func(t *testing.T) {
 		ctx := runInBrowser(t, ctx, base, "03_consistency.ipynb", nil)
@@ -84,7 +89,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the 2D frame canvas is %q after moving the controls, want shown", canvasShown)
 		}
 		if os.Getenv(screenshotsEnv) == "1" { // the README's picture of an interactive cell
-			id := js[string](t, ctx, `(function () {`+find+` return id; })()`)
+			id := js[string](t, ctx, `(function () {`+find+` document.getElementById(id).scrollIntoView(); return id; })()`)
 			png, err := chromedp.Run(ctx, chromedp.Screenshot("#"+id))
 			if err == nil {
 				err = os.WriteFile(filepath.Join("..", "figures", "notebooks", "03_browse_cell.png"), png, 0o644)
@@ -109,8 +114,9 @@ func TestBrowser(t *testing.T) {
 			if picked != arm {
 				t.Fatalf("picked %q in the select, want %q", picked, arm)
 			}
-			waitJS(t, ctx, 4*time.Minute, `Array.from(document.querySelectorAll("table")).some(function (tb) {
-			  return tb.innerText.indexOf("arms trained here") >= 0 && tb.innerText.indexOf("`+arm+`") >= 0; })`)
+			// The arm's row: only TryArms' table names arms as "key = value" (the sweeps' tables list values).
+			waitJS(t, ctx, 4*time.Minute, `Array.from(document.querySelectorAll("table td")).some(function (td) {
+			  return td.innerText.trim() === "`+arm+`"; })`)
 			js[bool](t, ctx, `Array.from(document.querySelectorAll("button")).find(function (b) { return b.textContent === "done"; }).click(); true`)
 		})
 	})
@@ -273,16 +279,21 @@ func waitJS(t *testing.T, ctx context.Context, timeout time.Duration, cond strin
 	}
 }
 
-// screenshot saves a full-page screenshot (JPEG) of the page, notebook nb after its run, to
-// ../figures/notebooks/<name>.jpg.
+// screenshot saves a full-page screenshot (PNG) of the page, notebook nb after its run, to
+// ../figures/notebooks/<name>.png.
 func screenshot(t *testing.T, ctx context.Context, nb string) {
 	dir := filepath.Join("..", "figures", "notebooks")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	img, err := chromedp.Run(ctx, chromedp.FullScreenshot(70))
+	// The classic notebook scrolls inside #site: let it grow to its content so the page screenshot holds every cell.
+	js[bool](t, ctx, `(function () {
+	  [document.documentElement, document.body, document.getElementById("site")].forEach(function (e) {
+	    if (e) { e.style.height = "auto"; e.style.overflow = "visible"; } });
+	  return true; })()`)
+	img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 	if err == nil {
-		path := filepath.Join(dir, strings.TrimSuffix(nb, ".ipynb")+".jpg")
+		path := filepath.Join(dir, strings.TrimSuffix(nb, ".ipynb")+".png")
 		if err = os.WriteFile(path, img, 0o644); err == nil {
 			t.Logf("wrote %s", path)
 		}
