@@ -153,23 +153,7 @@ func drawCurves(path, title, xlabel, ylabel string, series []Series, styles []cu
 	if total == 0 {
 		return errors.New("plots: Curves: no finite (and, for log y, positive) points to draw")
 	}
-	if logY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
-		// Pad by 4% of the log range (5% if flat) so extremes clear the frame.
-		f := math.Pow(p.Y.Max/p.Y.Min, 0.04)
-		if p.Y.Max/p.Y.Min < 1.001 {
-			f = 1.05
-		}
-		p.Y.Min, p.Y.Max = p.Y.Min/f, p.Y.Max*f
-	} else {
-		if p.Y.Min == p.Y.Max {
-			p.Y.Min, p.Y.Max = p.Y.Min-1, p.Y.Max+1
-		}
-		d := 0.04 * (p.Y.Max - p.Y.Min)
-		p.Y.Min, p.Y.Max = p.Y.Min-d, p.Y.Max+d
-		p.Y.Tick.Marker = niceTicks{n: 7}
-	}
+	padY(p, logY, 0.04)
 	if p.X.Min == p.X.Max {
 		p.X.Min, p.X.Max = p.X.Min-1, p.X.Max+1
 	}

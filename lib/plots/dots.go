@@ -135,22 +135,7 @@ func Dots(path string, c DotChart) error {
 	}
 	p.NominalX(categories...)
 	p.X.Min, p.X.Max = lo, hi
-	if logY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
-		f := math.Pow(p.Y.Max/p.Y.Min, 0.06)
-		if p.Y.Max/p.Y.Min < 1.001 {
-			f = 1.05
-		}
-		p.Y.Min, p.Y.Max = p.Y.Min/f, p.Y.Max*f
-	} else {
-		if p.Y.Min == p.Y.Max {
-			p.Y.Min, p.Y.Max = p.Y.Min-1, p.Y.Max+1
-		}
-		d := 0.06 * (p.Y.Max - p.Y.Min)
-		p.Y.Min, p.Y.Max = p.Y.Min-d, p.Y.Max+d
-		p.Y.Tick.Marker = niceTicks{n: 7}
-	}
+	padY(p, logY, 0.06)
 	top, left := emptiestCorner(p, drawn, logY)
 	figW := vg.Length(math.Max(6, 0.75*float64(len(categories)))) * vg.Inch // room for every category's label
 	return savePNG(path, figW, 4.5*vg.Inch, func(dc draw.Canvas) {

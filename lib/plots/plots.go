@@ -247,3 +247,24 @@ func savePNG(path string, w, h vg.Length, drawFn func(draw.Canvas)) (err error) 
 	}
 	return nil
 }
+
+// padY sets p's y axis to log scale (logY) or linear with nice ticks, and pads its range by frac of the (log) range
+// so extremes clear the frame (5 % when the range is flat).
+func padY(p *plot.Plot, logY bool, frac float64) {
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+		f := math.Pow(p.Y.Max/p.Y.Min, frac)
+		if p.Y.Max/p.Y.Min < 1.001 {
+			f = 1.05
+		}
+		p.Y.Min, p.Y.Max = p.Y.Min/f, p.Y.Max*f
+		return
+	}
+	if p.Y.Min == p.Y.Max {
+		p.Y.Min, p.Y.Max = p.Y.Min-1, p.Y.Max+1
+	}
+	d := frac * (p.Y.Max - p.Y.Min)
+	p.Y.Min, p.Y.Max = p.Y.Min-d, p.Y.Max+d
+	p.Y.Tick.Marker = niceTicks{n: 7}
+}
