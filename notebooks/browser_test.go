@@ -286,12 +286,14 @@ func screenshot(t *testing.T, ctx context.Context, nb string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// The classic notebook scrolls inside #site: let it grow to its content so the page screenshot holds every cell.
-	js[bool](t, ctx, `(function () {
-	  [document.documentElement, document.body, document.getElementById("site")].forEach(function (e) {
-	    if (e) { e.style.height = "auto"; e.style.overflow = "visible"; } });
-	  return true; })()`)
-	img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
+	// The classic notebook scrolls inside #site: the viewport is made as tall as the notebook so the screenshot holds
+	// every cell.
+	h := js[float64](t, ctx, `(function () { var n = document.getElementById("notebook"); return n ? n.scrollHeight + 150 : 2000; })()`)
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, int64(h)), chromedp.Sleep(time.Second))
+	var img []byte
+	if err == nil {
+		img, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
+	}
 	if err == nil {
 		path := filepath.Join(dir, strings.TrimSuffix(nb, ".ipynb")+".png")
 		if err = os.WriteFile(path, img, 0o644); err == nil {
