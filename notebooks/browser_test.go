@@ -18,9 +18,9 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// screenshotsEnv, set to 1, makes TestBrowser also run every other notebook in the browser and save a full-page
-// screenshot of each after its run (figures/notebooks/<name>.png), plus 03's post-training browser cell
-// (figures/notebooks/03_browse_cell.png).
+// screenshotsEnv, set to 1, makes TestBrowser also run every other notebook (those CMT_NOTEBOOK_ONLY selects, if
+// set) in the browser and save a full-page screenshot of each after its run (figures/notebooks/<name>.png), plus
+// 03's post-training browser cell (figures/notebooks/03_browse_cell.png).
 const screenshotsEnv = "CMT_NOTEBOOK_SCREENSHOTS"
 
 // TestBrowser is the real-browser test of the interactive notebooks: it starts the Jupyter Notebook server on
@@ -28,7 +28,8 @@ const screenshotsEnv = "CMT_NOTEBOOK_SCREENSHOTS"
 // (Jupyter's own "run all"), waits until every code cell has run, and fails if a cell shows an error.
 //   - 03_consistency: moves the post-training browser's slider to the first evaluation and changes its select to
 //     another initialisation (setting the elements' values and dispatching the input/change events a user's drag
-//     or pick fires); fails if either leaves the displayed caption unchanged.
+//     or pick fires); fails if either leaves the displayed caption unchanged, or the score curve beside the
+//     picture does not move.
 //   - 06_ablations: picks an arm in the GoNB select of "Try one arm yourself", clicks "train this arm", waits for
 //     the kernel to train it and show its row, then clicks "done"; fails if no row appears.
 //
@@ -69,12 +70,17 @@ func TestBrowser(t *testing.T) {
 		// The post-training browser: move the slider, then change the select, reading the caption each time.
 		const find = `var sl = document.querySelector('input[type=range][id^="browse-"]'); var id = sl.id.replace(/-step$/, "");
 		  var cap = function () { return document.getElementById(id + "-caption").textContent; };`
+		curve := `(function () {` + find + ` return document.getElementById(id + "-curve").toDataURL(); })()`
+		curveBefore := js[string](t, ctx, curve)
 		before := js[string](t, ctx, `(function () {`+find+` return cap(); })()`)
 		afterSlider := js[string](t, ctx, `(function () {`+find+` sl.value = 0; sl.dispatchEvent(new Event("input", {bubbles: true})); return cap(); })()`)
 		afterSelect := js[string](t, ctx, `(function () {`+find+` var sel = document.getElementById(id + "-init");
 		  sel.selectedIndex = (sel.selectedIndex + 1) % sel.options.length; sel.dispatchEvent(new Event("change", {bubbles: true}));
 		  return cap(); })()`)
 		canvasShown := js[string](t, ctx, `(function () {`+find+` return document.getElementById(id + "-canvas").style.display; })()`)
+		if curveAfter := js[string](t, ctx, curve); curveAfter == curveBefore {
+			t.Errorf("the score curve beside the picture did not change with the controls")
+		}
 		t.Logf("caption: %q → slider to 0: %q → next init: %q", before, afterSlider, afterSelect)
 		if !strings.Contains(before, "init, step") {
 			t.Fatalf("the post-training browser shows %q, not an evaluation's caption", before)
@@ -125,7 +131,7 @@ func TestBrowser(t *testing.T) {
 		nbs, _ := filepath.Glob("[0-9][0-9]_*.ipynb")
 		sort.Strings(nbs)
 		for _, nb := range nbs {
-			if nb != "03_consistency.ipynb" && nb != "06_ablations.ipynb" {
+			if nb != "03_consistency.ipynb" && nb != "06_ablations.ipynb" && selected(nb) {
 				t.Run(strings.TrimSuffix(nb, ".ipynb"), func(t *testing.T) { runInBrowser(t, ctx, base, nb, nil) })
 			}
 		}
@@ -303,4 +309,18 @@ func screenshot(t *testing.T, ctx context.Context, nb string) {
 	if err != nil {
 		t.Errorf("screenshot of %s: %v", nb, err)
 	}
+}
+
+// selected reports whether CMT_NOTEBOOK_ONLY (comma-separated parts of file names) selects notebook nb; unset, all.
+func selected(nb string) bool {
+	only := os.Getenv(onlyEnv)
+	if only == "" {
+		return true
+	}
+	for _, part := range strings.Split(only, ",") {
+		if part != "" && strings.Contains(nb, part) {
+			return true
+		}
+	}
+	return false
 }

@@ -60,18 +60,13 @@ func TestNotebooks(t *testing.T) {
 		t.Fatalf("no notebooks found (%v)", err)
 	}
 	sort.Strings(nbs)
-	if only := os.Getenv(onlyEnv); only != "" {
-		var keep []string
-		for _, nb := range nbs {
-			for _, part := range strings.Split(only, ",") {
-				if part != "" && strings.Contains(nb, part) {
-					keep = append(keep, nb)
-					break
-				}
-			}
+	var keep []string
+	for _, nb := range nbs {
+		if selected(nb) {
+			keep = append(keep, nb)
 		}
-		nbs = keep
 	}
+	nbs = keep
 	dir := os.Getenv(keepEnv)
 	if dir == "" {
 		dir = t.TempDir()

@@ -18,6 +18,7 @@ import (
 type browseFrame struct {
 	Step    int       `json:"step"`
 	Caption string    `json:"caption"`
+	Metric  float64   `json:"m"`             // the evaluation's 1-step score
 	Src     string    `json:"src,omitempty"` // data: URI of the PNG (images)
 	Points  []float32 `json:"pts,omitempty"` // flat (x, y) pairs (2D data)
 }
@@ -53,7 +54,8 @@ func (b *Book) BrowsePost(r *pipeline.Run) {
 			continue
 		}
 		for i, f := range frames {
-			fr := browseFrame{Step: f.Step, Caption: fmt.Sprintf("%s init, step %d: 1-step %s %s", init, f.Step, metricName(r), e(f.Metric))}
+			fr := browseFrame{Step: f.Step, Metric: f.Metric,
+				Caption: fmt.Sprintf("%s init, step %d: 1-step %s %s", init, f.Step, metricName(r), e(f.Metric))}
 			if r.P.Images() || (len(names) == 0 && i == len(frames)-1) {
 				path := filepath.Join(tmp, fmt.Sprintf("%s_%d.png", init, i))
 				b.Must(drawFrame(r, path, fr.Caption, f, lim))
@@ -113,10 +115,11 @@ func drawFrame(r *pipeline.Run, path, caption string, f pipeline.Frame, lim floa
 	return plots.ImageGrid(path, "", []plots.ImageRow{{Title: caption, Images: xs}}, c, h, w, len(xs)/f.Dim)
 }
 
-// browseHTML is the browser: a select (initialisations), a slider (evaluations), a caption and the picture,
+// browseHTML is the browser: a select (initialisations), a slider (evaluations), a caption, the picture and the
+// init's score curve with the chosen evaluation ringed (drawn by the script; a static view shows no curve),
 // showing static (the first initialisation's last frame) until a control moves; a small script then shows the
 // chosen frame: its PNG (images) or its points drawn on a canvas with axes [−lim, lim]² (2D). The element ids are
-// id-init, id-step, id-caption, id-img and id-canvas (the browser test drives them).
+// id-init, id-step, id-caption, id-img, id-canvas and id-curve (the browser test drives them).
 func browseHTML(id string, names []string, all map[string][]browseFrame, static string, lim float64) string {
 	first := all[names[0]]
 	last := first[len(first)-1]
@@ -131,6 +134,7 @@ func browseHTML(id string, names []string, all map[string][]browseFrame, static 
 &nbsp; <span id="%[1]s-caption">%[4]s</span><br/>
 <img id="%[1]s-img" style="width:384px" src="%[5]s"/>
 <canvas id="%[1]s-canvas" width="384" height="384" style="display:none;width:384px;height:384px"></canvas>
+<canvas id="%[1]s-curve" width="300" height="200" style="width:300px;height:200px;vertical-align:top"></canvas>
 </div>
 <script>
 (function () {
@@ -148,15 +152,35 @@ func browseHTML(id string, names []string, all map[string][]browseFrame, static 
       c.beginPath(); c.arc(px(pts[i]), n - px(pts[i + 1]), 1.6, 0, 2 * Math.PI); c.fill();
     }
   }
+  var cu = document.getElementById("%[1]s-curve");
+  // curve draws the chosen init's 1-step score against the step (log scale), the chosen evaluation ringed.
+  function curve(f, k) {
+    var c = cu.getContext("2d"), w = cu.width, h = cu.height, L = 8, B = 22, T = 16;
+    var ys = f.map(function (x) { return Math.log10(Math.max(x.m, 1e-12)); });
+    var lo = Math.min.apply(null, ys), hi = Math.max.apply(null, ys), s0 = f[0].step, s1 = f[f.length - 1].step;
+    if (hi - lo < 0.1) { lo -= 0.05; hi += 0.05; }
+    var X = function (s) { return L + (w - 2 * L) * (s1 > s0 ? (s - s0) / (s1 - s0) : 0.5); };
+    var Y = function (v) { return T + (h - T - B) * (hi - v) / (hi - lo); };
+    c.fillStyle = "#fff"; c.fillRect(0, 0, w, h); c.strokeStyle = "#999"; c.strokeRect(L, T, w - 2 * L, h - T - B);
+    c.fillStyle = "#333"; c.font = "11px sans-serif";
+    c.fillText("1-step score (log) vs step: " + Math.pow(10, lo).toExponential(1) + " … " + Math.pow(10, hi).toExponential(1), L, 11);
+    c.fillText(String(s0), L, h - 6); c.fillText(String(s1), w - L - 30, h - 6);
+    c.strokeStyle = "#1f77b4"; c.beginPath();
+    f.forEach(function (x, i) { var px = X(x.step), py = Y(ys[i]); if (i) { c.lineTo(px, py); } else { c.moveTo(px, py); } });
+    c.stroke();
+    c.beginPath(); c.arc(X(f[k].step), Y(ys[k]), 5, 0, 2 * Math.PI); c.strokeStyle = "#d62728"; c.lineWidth = 2; c.stroke(); c.lineWidth = 1;
+  }
   function show(fromSelect) {
     var f = frames[sel.value];
     sl.max = f.length - 1;
     if (fromSelect) { sl.value = f.length - 1; }
-    var fr = f[Math.min(+sl.value, f.length - 1)];
+    var k = Math.min(+sl.value, f.length - 1), fr = f[k];
     cap.textContent = fr.caption;
+    curve(f, k);
     if (fr.src) { img.src = fr.src; return; }
     img.style.display = "none"; cv.style.display = "inline"; draw(fr.pts);
   }
+  curve(frames[sel.value], +sl.value);
   sel.addEventListener("change", function () { show(true); });
   sl.addEventListener("input", function () { show(false); });
   sl.addEventListener("change", function () { show(false); });

@@ -26,7 +26,7 @@ func TestBrowsePost(t *testing.T) {
 	h := rec.blocks[0]
 	t.Logf("browser block: %d kB for 6 frames", len(h)/1000)
 	for _, want := range []string{`<option value="cmt">`, `<option value="scratch">`, `min="0" max="2" value="2"`,
-		`-caption">cmt init, step 20: 1-step energy`, `<img id="browse-`, `src="data:image/png;base64,`} {
+		`-caption">cmt init, step 20: 1-step energy`, `<img id="browse-`, `src="data:image/png;base64,`, `-curve"`, `"m":`} {
 		if !strings.Contains(h, want) {
 			t.Errorf("browser HTML lacks %q", want)
 		}
