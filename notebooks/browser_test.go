@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -142,7 +143,26 @@ func TestBrowser(t *testing.T) {
 // they run, waits until every code cell has run, checks that no cell shows an error, and returns the page's
 // context. The copy is removed when the test ends.
 func runInBrowser(t *testing.T, ctx context.Context, j jupyter, nb string, during func(context.Context)) context.Context {
-	copyName := fmt.Sprintf("zz_browser_test_%d_%s", os.Getpid(), nb)
+	pageCtx, errs := runInBrowserOnce(t, ctx, j, nb, during, 1)
+	if upstreamFault.MatchString(errs) {
+		// Go 1.27's archsimd partial loads read past a slice's end and rarely fault (README, Notes; lib/backend
+		// overread.go): not this project's failure, so the notebook runs once more, and the log says so.
+		t.Logf("%s: a cell hit the known upstream SIMD fault; running the notebook once more", nb)
+		pageCtx, errs = runInBrowserOnce(t, ctx, j, nb, during, 2)
+	}
+	if errs != "" {
+		t.Errorf("cells of %s show errors in the browser:\n%s", nb, excerpt(errs, 30, 5))
+	}
+	return pageCtx
+}
+
+// upstreamFault matches the crash of the upstream out-of-bounds SIMD read (a fault signal in a cell's program).
+var upstreamFault = regexp.MustCompile(`fatal error: fault|signal SIGSEGV|unexpected fault address`)
+
+// runInBrowserOnce is one run of runInBrowser (attempt numbers the copy); it returns the page's context and the
+// error text the cells show ("" if none).
+func runInBrowserOnce(t *testing.T, ctx context.Context, j jupyter, nb string, during func(context.Context), attempt int) (context.Context, string) {
+	copyName := fmt.Sprintf("zz_browser_test_%d_%d_%s", os.Getpid(), attempt, nb)
 	src, err := os.ReadFile(nb)
 	if err != nil {
 		t.Fatal(err)
@@ -176,11 +196,8 @@ func runInBrowser(t *testing.T, ctx context.Context, j jupyter, nb string, durin
 		screenshot(t, ctx, nb)
 	}
 	errs := js[string](t, ctx, `Array.from(document.querySelectorAll(".output_error, .output_stderr")).map(function (e) { return e.innerText; })
-	  .filter(function (s) { return /panic:|exit status \d+|Error/.test(s); }).join("\n---\n")`)
-	if errs != "" {
-		t.Errorf("cells of %s show errors in the browser:\n%s", nb, excerpt(errs, 30, 5))
-	}
-	return ctx
+	  .filter(function (s) { return /panic:|exit status \d+|Error|fatal error/.test(s); }).join("\n---\n")`)
+	return ctx, errs
 }
 
 // jupyter is a running Jupyter Notebook server.
