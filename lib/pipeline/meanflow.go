@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 
@@ -191,110 +190,6 @@ func (r *Run) MidtrainMF(ctx context.Context) error {
 	return err
 }
 
-// mfObjective builds the post-training objective of the preset (MeanFlow or LMD).
-func (r *Run) mfObjective() train.Objective {
-	p := r.P
-	times := flowmap.TimeSampler{PMeanT: p.MFTMean, PStdT: p.MFTStd, PMeanR: p.MFRMean, PStdR: p.MFRStd,
-		Ratio: p.MFRatio, Order: flowmap.TimeOrder(p.MFOrder)}
-	fm := r.flowMap()
-	if p.PostMethod == "lmd" {
-		l := flowmap.LMD{Map: fm, Teacher: flowmap.Velocity(r.fmTeacher().Velocity), Times: times, P: p.MFP, C: p.MFC,
-			JVP: flowmap.JVPMode(p.MFJVP), FDEps: p.MFFDEps}
-		return func(root *model.Scope, in []*Node) *Node {
-			return l.Loss(train.NetScope(root), root.At("teacher").At("net"), in[0])
-		}
-	}
-	l := flowmap.MeanFlow{Map: fm, Times: times, P: p.MFP, C: p.MFC, JVP: flowmap.JVPMode(p.MFJVP), FDEps: p.MFFDEps}
-	return func(root *model.Scope, in []*Node) *Node { return l.Loss(train.NetScope(root), in[0]) }
-}
-
-// evalMap scores the 1-step and 2-step samples (through tMid) of a flow map from the evaluator's fixed noise at
-// t = 1.
-func (r *Run) evalMap(m flowmap.HostMap, tMid float64) (one, two SampleMetrics, err error) {
-	dim := r.Data.Dim()
-	x1, err := flowmap.MapSample(m, r.Eval.Z, dim, []float64{1, 0})
-	if err != nil {
-		return
-	}
-	x2, err := flowmap.MapSample(m, r.Eval.Z, dim, []float64{1, tMid, 0})
-	if err != nil {
-		return
-	}
-	if one, err = r.Eval.Score(x1); err != nil {
-		return
-	}
-	two, err = r.Eval.Score(x2)
-	return
-}
-
-// PosttrainMF is stage 3 of the flow-map pipeline from one initialisation: "cmt" (the CMT-MF student),
-// "diffusion" (the flow-matching teacher, h = v) or "scratch".
-func (r *Run) PosttrainMF(ctx context.Context, init string) error {
-	p := r.P.ForInit(init)
-	method := p.PostMethod
-	fm := r.flowMap()
-	st, err := r.stage("post_"+method+"_"+init, fm.Velocity, train.Config{Steps: p.PostSteps, LR: p.PostLR,
-		LinearDecay: p.PostSchedule == "linear", Beta2: p.PostBeta2, EMA: p.PostEMA, CheckpointEvery: p.EvalEvery})
-	if err != nil {
-		return err
-	}
-	resumed, err := st.Prepare(nil)
-	if err != nil {
-		return err
-	}
-	if !resumed {
-		switch init {
-		case "cmt":
-			err = train.CopyWeights(r.Mid.Store, "/ema/net", st.Store, "/net")
-			if err == nil {
-				err = train.CopyWeights(st.Store, "/net", st.Store, "/ema/net")
-			}
-		case "diffusion":
-			err = initFromTeacher(r.Teacher, st)
-		}
-		if err == nil && method == "lmd" {
-			err = train.CopyWeights(r.Teacher.Store, "/ema/net", st.Store, "/teacher/net")
-		}
-		if err != nil {
-			return err
-		}
-	}
-	var curve []CurvePoint
-	if st.Extra != nil {
-		if err := json.Unmarshal(st.Extra, &curve); err != nil {
-			return fmt.Errorf("%s: curve in checkpoint: %w", st.Name, err)
-		}
-	}
-	psi := flowmap.HostMap(st.EMAFunc2(r.psiFwd))
-	st.OnCheckpoint = func(step int) (any, error) {
-		m1, m2, err := r.evalMap(psi, p.TMid)
-		if err != nil {
-			return nil, err
-		}
-		r.evaluated(st.Name, step, m1)
-		curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
-		_ = r.Log.Write(map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
-			"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD})
-		return curve, nil
-	}
-	dim := r.Data.Dim()
-	err = st.Run(ctx, r.mfObjective(), func(step int) []*tensors.Tensor {
-		return []*tensors.Tensor{host.Tensor(r.Data.Sample(r.rngFor(streamPost, uint64(step)), p.PostBatch), p.PostBatch, dim)}
-	})
-	r.Post[init] = st
-	if err != nil {
-		return err
-	}
-	last := curve[len(curve)-1]
-	row := PostRow{Init: init, Method: method, Steps: st.Step, Energy1: last.One.Energy, Energy2: last.Two.Energy,
-		SW21: last.One.SW2, FD1: last.One.FD, FD2: last.Two.FD, Start: curve[0], Final: last}
-	for _, c := range curve {
-		row.Curve = append(row.Curve, [4]float64{float64(c.Step), c.One.Energy, c.Two.Energy, c.One.FD})
-	}
-	r.Summary.Posttrain = append(r.Summary.Posttrain, row)
-	return nil
-}
-
 // fewStep samples a flow map with 1, 2 (through tMid) and 4 steps from the evaluator's fixed noise.
 func (r *Run) fewStep(m flowmap.HostMap, tMid float64) (samples [3][]float64, err error) {
 	for i, grid := range [][]float64{{1, 0}, {1, tMid, 0}, flowmap.UniformGrid(1, 0, 4)} {
@@ -303,35 +198,4 @@ func (r *Run) fewStep(m flowmap.HostMap, tMid float64) (samples [3][]float64, er
 		}
 	}
 	return samples, nil
-}
-
-// allFlowMap runs the flow-map pipeline, writes its figures and summary.json, and prints its table.
-func (r *Run) allFlowMap(ctx context.Context) error {
-	steps := []stageStep{
-		{"pre-training (flow matching)", func() error { return r.Pretrain(ctx) }},
-		{"teacher trajectories", r.TeacherTrajectoriesFM},
-		{"CMT-MF mid-training", func() error {
-			if err := r.MidtrainMF(ctx); err != nil {
-				return err
-			}
-			one, two, err := r.evalMap(r.Mid.EMAFunc2(r.psiFwd), r.P.StudentTMid())
-			r.Summary.Student = &StudentReport{Steps: r.Mid.Step, TMid: r.P.StudentTMid(), One: one, Two: two}
-			return err
-		}},
-	}
-	inits, _ := r.P.InitList()
-	for _, init := range inits {
-		steps = append(steps, stageStep{r.P.PostMethod + " post-training from " + init, func() error { return r.PosttrainMF(ctx, init) }})
-	}
-	if err := r.runStages(steps); err != nil {
-		return err
-	}
-	rows, err := r.fewStepRows(inits)
-	if err != nil {
-		return err
-	}
-	if err := r.figuresFlowMap(rows); err != nil {
-		return fmt.Errorf("figures: %w", err)
-	}
-	return r.finish(func() string { return r.tableFlowMap(rows) })
 }

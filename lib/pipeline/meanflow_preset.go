@@ -10,7 +10,7 @@ import (
 
 // FlowMap reports whether the run trains a general flow map h(x, t, s) on flow-matching time (post.method
 // meanflow or lmd) instead of a consistency model on EDM time (ect).
-func (p *Preset) FlowMap() bool { return p.PostMethod == "meanflow" || p.PostMethod == "lmd" }
+func (p *Preset) FlowMap() bool { return p.postMethod().FlowMap() }
 
 // validateFlowMap checks the flow-map pipeline's keys (called by Validate).
 func (p *Preset) validateFlowMap() []string {
@@ -20,14 +20,15 @@ func (p *Preset) validateFlowMap() []string {
 	default:
 		errs = append(errs, fmt.Sprintf("pre.objective %q: use edm or fm", p.PreObjective))
 	}
-	switch p.PostMethod {
-	case "", "ect", "meanflow", "lmd":
-	default:
-		errs = append(errs, fmt.Sprintf("post.method %q: use ect, meanflow or lmd", p.PostMethod))
+	if _, ok := PostMethods[p.PostMethod]; !ok && p.PostMethod != "" {
+		errs = append(errs, fmt.Sprintf("post.method %q: use one of %s", p.PostMethod, methodNames()))
+	}
+	if p.ICTS0 < 0 || p.ICTS1 < 0 || (p.ICTS0 > 0 && p.ICTS1 > 0 && p.ICTS1 < p.ICTS0) {
+		errs = append(errs, "post.ict_s0 and post.ict_s1 must be ≥ 0 (0: iCT's 10 and 1280) with post.ict_s1 ≥ post.ict_s0")
 	}
 	if !p.FlowMap() {
 		if p.PreObjective == "fm" {
-			errs = append(errs, "pre.objective=fm needs post.method=meanflow or lmd (ECT's consistency model is EDM-parameterised)")
+			errs = append(errs, "pre.objective=fm needs a flow-map post.method (meanflow or lmd): ECT's and iCT's consistency model is EDM-parameterised")
 		}
 		return errs
 	}

@@ -86,7 +86,7 @@ func TestFlowMapPipelineSmoke(t *testing.T) {
 // enumerated value.
 func TestFlowMapPresetValidation(t *testing.T) {
 	for _, c := range []struct{ preset, set, want string }{
-		{"toy2d", "pre.objective=fm", "pre.objective=fm needs post.method"},
+		{"toy2d", "pre.objective=fm", "pre.objective=fm needs a flow-map post.method"},
 		{"toy2d-mf", "pre.objective=edm", "needs pre.objective=fm"},
 		{"toy2d-mf", "post.method=mf", "post.method"},
 		{"toy2d-mf", "mid.mf_pairs=some", "mid.mf_pairs"},

@@ -109,7 +109,7 @@ type Preset struct {
 	// general map h(x, t, s), then MeanFlow or Lagrangian map distillation (LMD). sigma_max/sigma_min still set the
 	// teacher solver's EDM grid (t = σ/(1+σ)); pre.p_mean/pre.p_std are then the logit-normal law of t.
 	PreObjective string  `json:"pre.objective,omitempty"`   // edm (default) | fm (flow matching; only with post.method meanflow or lmd)
-	PostMethod   string  `json:"post.method,omitempty"`     // ect (default) | meanflow | lmd
+	PostMethod   string  `json:"post.method,omitempty"`     // ect (default) | ict | meanflow | lmd (PostMethods)
 	MFPairs      string  `json:"mid.mf_pairs,omitempty"`    // CMT-MF pairs (i > j): all (uniform over pairs) | end (t_j = 0 only)
 	MFSpace      string  `json:"mid.mf_space,omitempty"`    // CMT-MF loss: velocity (the paper's) | map ((t_i−t_j)²-weighted)
 	MFDiag       float64 `json:"mid.mf_diag,omitempty"`     // fraction of CMT-MF pairs on the diagonal (teacher velocity target)
@@ -125,6 +125,8 @@ type Preset struct {
 	MFJVP        string  `json:"post.jvp,omitempty"`    // exact (double VJP) | fd (central finite difference)
 	MFFDEps      float64 `json:"post.fd_eps,omitempty"` // finite-difference step (post.jvp=fd)
 	PostBeta2    float64 `json:"post.beta2,omitempty"`  // Adam β₂ of post-training (0 → 0.999)
+	ICTS0        int     `json:"post.ict_s0,omitempty"` // iCT curriculum: grid intervals at the start (0 → 10)
+	ICTS1        int     `json:"post.ict_s1,omitempty"` // and at most (0 → 1280)
 
 	// Evaluation.
 	EvalEvery   int     `json:"eval.every"`   // post-training steps between evaluations (and checkpoints)

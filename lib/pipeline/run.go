@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -15,7 +14,6 @@ import (
 	"github.com/gocmt/cmt/lib/data"
 	"github.com/gocmt/cmt/lib/diffusion"
 	"github.com/gocmt/cmt/lib/distance"
-	"github.com/gocmt/cmt/lib/flowmap"
 	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/nets"
 	"github.com/gocmt/cmt/lib/runlog"
@@ -222,8 +220,12 @@ func (r *Run) solve(d solver.Denoiser, xT []float64) (*solver.Trajectory, error)
 	return tr, err
 }
 
-// TeacherTrajectories solves the teacher's PF-ODE from Trajectories draws of x_T = T·ε and checks the teacher.
+// TeacherTrajectories solves the teacher's PF-ODE from Trajectories draws of x_T = T·ε and checks the teacher
+// (TeacherTrajectoriesFM on the flow-map road).
 func (r *Run) TeacherTrajectories() error {
+	if r.P.FlowMap() {
+		return r.TeacherTrajectoriesFM()
+	}
 	p, dim := r.P, r.Data.Dim()
 	xT := normal(r.rngFor(streamXT, 0), p.Trajectories*dim)
 	for i := range xT {
@@ -276,8 +278,12 @@ func (r *Run) denoisingCheck() []DenoisingLevel {
 	return out
 }
 
-// Midtrain is stage 2: CMT on the teacher's trajectories, student initialised from the teacher.
+// Midtrain is stage 2: CMT on the teacher's trajectories, student initialised from the teacher (MidtrainMF on
+// the flow-map road).
 func (r *Run) Midtrain(ctx context.Context) error {
+	if r.P.FlowMap() {
+		return r.MidtrainMF(ctx)
+	}
 	p := r.P
 	dist, err := distance.Parse(p.MidDistance)
 	if err != nil {
@@ -309,117 +315,42 @@ func (r *Run) Midtrain(ctx context.Context) error {
 	return err
 }
 
-// Posttrain is stage 3 from one initialisation: "cmt" (the mid-trained student), "diffusion" (the teacher's
-// weights used as a consistency model) or "scratch" (random weights).
-func (r *Run) Posttrain(ctx context.Context, init string) error {
-	p := r.P.ForInit(init)
-	dist, err := distance.Parse(p.PostDistance)
-	if err != nil {
-		return err
-	}
-	method := "ect"
-	if p.ECD != "" {
-		method = "ecd-" + p.ECD
-	}
-	st, err := r.stage("post_"+method+"_"+init, r.consistencyFwd, train.Config{Steps: p.PostSteps, LR: p.PostLR,
-		LinearDecay: p.PostSchedule == "linear", EMA: p.PostEMA, CheckpointEvery: p.EvalEvery})
-	if err != nil {
-		return err
-	}
-	var from *model.Store
-	switch init {
-	case "cmt":
-		from = r.Mid.Store
-	case "diffusion":
-		from = r.Teacher.Store
-	}
-	resumed, err := st.Prepare(from)
-	if err != nil {
-		return err
-	}
-	loss := flowmap.ECT{Pre: r.Pre, Net: r.Net, PMean: p.ECTPMean, PStd: p.ECTPStd, Q: p.Q, K: 8, B: 1,
-		DoubleEvery: p.DoubleEvery, Distance: dist, HuberC: p.PostHuberC}
-	if p.ECD != "" {
-		loss.Teacher, loss.TeacherPre, loss.Heun = r.Net, r.Pre, p.ECD == "heun"
-		if !resumed {
-			if err := train.CopyWeights(r.Teacher.Store, "/ema/net", st.Store, "/teacher/net"); err != nil {
-				return err
-			}
-		}
-	}
-	var curve []CurvePoint
-	if st.Extra != nil {
-		if err := json.Unmarshal(st.Extra, &curve); err != nil {
-			return fmt.Errorf("%s: curve in checkpoint: %w", st.Name, err)
-		}
-	}
-	f := r.hostFn(st.EMAFunc())
-	st.OnCheckpoint = func(step int) (any, error) {
-		one, _, m1, m2, err := r.Eval.FewStep(f, p.SigmaMax, p.TMid)
-		if err != nil {
-			return nil, err
-		}
-		if err := r.saveFrame(st.Name, step, one, m1); err != nil {
-			return nil, err
-		}
-		r.evaluated(st.Name, step, m1)
-		curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
-		rec := map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
-			"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD}
-		if m1.FID != nil {
-			rec = map[string]any{"stage": st.Name, "step": step, "eval": true, "fid_1step": *m1.FID, "fid_2step": *m2.FID}
-		}
-		_ = r.Log.Write(rec)
-		return curve, nil
-	}
-	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node {
-		return loss.Loss(train.NetScope(root), root.At("teacher").At("net"), in[0], in[1])
-	}, func(step int) []*tensors.Tensor {
-		y := r.Data.Sample(r.rngFor(streamPost, uint64(step)), p.PostBatch)
-		return []*tensors.Tensor{host.Tensor(y, p.PostBatch, r.Data.Dim()), tensors.FromScalar(float32(step))}
-	})
-	r.Post[init] = st
-	if err != nil {
-		return err
-	}
-	last := curve[len(curve)-1]
-	row := PostRow{Init: init, Method: method, Steps: st.Step, Energy1: last.One.Energy, Energy2: last.Two.Energy,
-		SW21: last.One.SW2, FD1: last.One.FD, FD2: last.Two.FD, Start: curve[0], Final: last}
-	row.FID1, row.FID2 = last.One.FID, last.Two.FID
-	for _, c := range curve {
-		v1, v2 := c.One.Energy, c.Two.Energy
-		if c.One.FID != nil {
-			v1, v2 = *c.One.FID, *c.Two.FID
-		}
-		row.Curve = append(row.Curve, [4]float64{float64(c.Step), v1, v2, c.One.FD})
-	}
-	r.Summary.Posttrain = append(r.Summary.Posttrain, row)
-	return nil
-}
-
-// All runs every stage, writes the figures and summary.json, and prints the summary table.
+// All runs every stage, writes the figures and summary.json, and prints the summary table. The stages are the same
+// for both time conventions; Pretrain, TeacherTrajectories and Midtrain pick the flow-matching road (meanflow.go)
+// when the preset's post.method trains a flow map.
 func (r *Run) All(ctx context.Context) error {
+	pre, mid := "pre-training", "CMT mid-training"
 	if r.P.FlowMap() {
-		return r.allFlowMap(ctx) // MeanFlow / LMD on flow-matching time (meanflow.go)
+		pre, mid = "pre-training (flow matching)", "CMT-MF mid-training"
 	}
 	steps := []stageStep{
-		{"pre-training", func() error { return r.Pretrain(ctx) }},
+		{pre, func() error { return r.Pretrain(ctx) }},
 		{"teacher trajectories", r.TeacherTrajectories},
-		{"CMT mid-training", func() error {
+		{mid, func() error {
 			if err := r.Midtrain(ctx); err != nil {
 				return err
 			}
-			_, _, one, two, err := r.Eval.FewStep(r.hostFn(r.Mid.EMAFunc()), r.P.SigmaMax, r.P.StudentTMid())
+			_, one, two, err := r.scorer(r.Mid)(r.P.StudentTMid())
 			r.Summary.Student = &StudentReport{Steps: r.Mid.Step, TMid: r.P.StudentTMid(), One: one, Two: two}
 			return err
 		}},
 	}
 	inits, _ := r.P.InitList()
 	for _, init := range inits {
-		steps = append(steps, stageStep{"post-training from " + init, func() error { return r.Posttrain(ctx, init) }})
+		steps = append(steps, stageStep{r.P.postLabel(init), func() error { return r.Posttrain(ctx, init) }})
 	}
 	if err := r.runStages(steps); err != nil {
 		return err
+	}
+	if r.P.FlowMap() {
+		rows, err := r.fewStepRows(inits)
+		if err != nil {
+			return err
+		}
+		if err := r.figuresFlowMap(rows); err != nil {
+			return fmt.Errorf("figures: %w", err)
+		}
+		return r.finish(func() string { return r.tableFlowMap(rows) })
 	}
 	if err := r.Figures(); err != nil {
 		return fmt.Errorf("figures: %w", err)
