@@ -234,45 +234,73 @@ func (b *Book) runStages(stages []string) (*pipeline.Run, error) {
 	}
 	r := b.run
 	b.resumeNote(stages)
+	need := map[string]string{ // what each stage reads, and the stages that make it
+		"trajectories": `stage "trajectories" needs the teacher: ask for "pretrain" first`,
+		"midtrain":     `stage "midtrain" needs the teacher's trajectories: ask for "pretrain", "trajectories" first`,
+		"post":         `stage "post" needs the CMT student: ask for "pretrain", "trajectories", "midtrain" first`,
+	}
 	for _, s := range stages {
 		if b.done[s] {
 			continue
 		}
-		var err error
-		switch s {
-		case "pretrain":
-			err = r.Pretrain(b.Ctx)
-		case "trajectories":
-			if r.Teacher == nil {
-				return nil, errors.New(`stage "trajectories" needs the teacher: ask for "pretrain" first`)
+		if s == "all" {
+			if err := r.All(b.Ctx); err != nil {
+				return nil, err
 			}
-			err = r.TeacherTrajectories()
-		case "midtrain":
-			if r.Traj == nil {
-				return nil, errors.New(`stage "midtrain" needs the teacher's trajectories: ask for "pretrain", "trajectories" first`)
-			}
-			err = r.Midtrain(b.Ctx)
-		case "post":
-			if r.Mid == nil {
-				return nil, errors.New(`stage "post" needs the CMT student: ask for "pretrain", "trajectories", "midtrain" first`)
-			}
-			inits, _ := b.P.InitList()
-			for _, in := range inits {
-				if err = r.Posttrain(b.Ctx, in); err != nil {
-					break
-				}
-			}
-		case "all":
-			err = r.All(b.Ctx)
-		default:
-			err = fmt.Errorf("unknown stage %q (use %s)", s, strings.Join(Stages, ", "))
+			b.done[s] = true
+			continue
 		}
-		if err != nil {
-			return nil, err
+		if !slices.Contains(Stages, s) {
+			return nil, fmt.Errorf("unknown stage %q (use %s)", s, strings.Join(Stages, ", "))
+		}
+		if missing := (s == "trajectories" && r.Teacher == nil) || (s == "midtrain" && r.Traj == nil) ||
+			(s == "post" && r.Mid == nil); missing {
+			return nil, errors.New(need[s])
+		}
+		for _, st := range r.Steps(b.Ctx) { // the pipeline's own steps: "post" is one per init
+			if st.Name != s {
+				continue
+			}
+			if err := st.Run(); err != nil {
+				return nil, fmt.Errorf("%s: %w", st.Label, err)
+			}
 		}
 		b.done[s] = true
 	}
 	return r, nil
+}
+
+// Midtrain runs pre-training, the teacher's trajectories and mid-training with the CMT objective m that the cell
+// builds, and returns the run. m's settings (CMT.Settings: its pairs, distance and pseudo-Huber c) apply to this
+// cell on top of the notebook's, as %% --set would: when they differ from the notebook's, the cell gets its own
+// run folder and shares the notebook's teacher; later cells without them are back on the notebook's run.
+func (b *Book) Midtrain(m pipeline.CMT) *pipeline.Run {
+	set, err := m.Settings()
+	if err == nil {
+		err = b.apply(set)
+	}
+	if err != nil {
+		b.Fail(fmt.Errorf("Midtrain: %w", err))
+	}
+	return b.Run("pretrain", "trajectories", "midtrain")
+}
+
+// apply adds settings to this cell's, before any stage of the cell has run.
+func (b *Book) apply(set string) error {
+	p := b.P
+	if err := p.Set(set); err != nil {
+		return err
+	}
+	if p.JSON() == b.P.JSON() {
+		return nil
+	}
+	if b.run != nil {
+		return fmt.Errorf("settings %q change the run after this cell ran a stage: call it first in the cell", set)
+	}
+	mode, _, _ := strings.Cut(filepath.Base(b.RunDir), "-")
+	b.P, b.CellSet = p, strings.Trim(b.CellSet+";"+set, ";")
+	b.RunDir = filepath.Join(filepath.Dir(b.RunDir), mode+"-"+settingsKey(p, b.Seed))
+	return nil
 }
 
 // adopt takes the finished teacher and CMT student of another run folder of this notebook whose settings give

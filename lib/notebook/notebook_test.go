@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocmt/cmt/lib/cmt"
 	"github.com/gocmt/cmt/lib/data"
+	"github.com/gocmt/cmt/lib/distance"
+	"github.com/gocmt/cmt/lib/pipeline"
 	"github.com/gocmt/cmt/lib/progress"
 	"github.com/gocmt/cmt/lib/solver"
 	"github.com/gomlx/compute"
@@ -290,5 +293,26 @@ func TestConfigBackend(t *testing.T) {
 	b = &Book{Config: Config{Name: "nb", Backend: "xla:cuda"}}
 	if err := b.backendOnce(); err == nil || !strings.Contains(err.Error(), "-tags=noxla") {
 		t.Fatalf("xla:cuda in a noxla build: %v, want the %%goflags hint", err)
+	}
+}
+
+// Book.Midtrain's settings step (apply): the notebook's own CMT keeps the notebook's run folder; a cell's other
+// distance moves the cell to the run folder of those settings (as %% --set would), recorded in CellSet.
+func TestMidtrainObjectiveSettings(t *testing.T) {
+	t.Setenv(OutEnv, t.TempDir())
+	rec := newRecorder()
+	b := Open(Config{Name: "nb", Quick: "pre.steps=7,mid.steps=5", Out: rec.output()})
+	dir := b.RunDir
+	same, err := pipeline.CMT{Loss: cmt.Loss{Distance: distance.L2Sq, HuberC: b.P.MidHuberC}}.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.apply(same); err != nil || b.RunDir != dir || b.CellSet != "" {
+		t.Fatalf("the notebook's own CMT: run folder %s → %s, cell settings %q, %v", dir, b.RunDir, b.CellSet, err)
+	}
+	other, _ := pipeline.CMT{Loss: cmt.Loss{Distance: distance.L2, HuberC: b.P.MidHuberC}}.Settings()
+	if err := b.apply(other); err != nil || b.RunDir == dir || b.P.MidDistance != "l2" || !strings.Contains(b.CellSet, "mid.distance=l2") ||
+		filepath.Dir(b.RunDir) != filepath.Dir(dir) || !strings.HasPrefix(filepath.Base(b.RunDir), "quick-") {
+		t.Fatalf("another distance: run folder %s (was %s), mid.distance %q, cell settings %q, %v", b.RunDir, dir, b.P.MidDistance, b.CellSet, err)
 	}
 }

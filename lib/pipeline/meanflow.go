@@ -1,14 +1,12 @@
 package pipeline
 
 import (
-	"context"
 	"fmt"
 	"math"
 
 	"github.com/gocmt/cmt/lib/cmt"
 	"github.com/gocmt/cmt/lib/diffusion"
 	"github.com/gocmt/cmt/lib/flowmap"
-	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/nets"
 	"github.com/gocmt/cmt/lib/solver"
 	"github.com/gocmt/cmt/lib/train"
@@ -43,27 +41,6 @@ func (r *Run) psiFwd(net *model.Scope, x, t, s *Node) *Node {
 // fmTeacher is the flow-matching objective of the teacher (one time input).
 func (r *Run) fmTeacher() diffusion.FMLoss {
 	return diffusion.FMLoss{Net: r.Model, PMean: r.P.PMean, PStd: r.P.PStd}
-}
-
-// pretrainFM is stage 1 with pre.objective = fm: the teacher v_θ(z, t) by conditional flow matching.
-func (r *Run) pretrainFM(ctx context.Context) error {
-	p := r.P
-	loss := r.fmTeacher()
-	st, err := r.stage("pretrain", loss.Velocity, train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA, LinearDecay: p.PreSched == "linear",
-		CheckpointEvery: max(p.PreSteps/4, 1)})
-	if err != nil {
-		return err
-	}
-	if _, err := st.Prepare(nil); err != nil {
-		return err
-	}
-	dim := r.Data.Dim()
-	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node { return loss.Loss(train.NetScope(root), in[0]) },
-		func(step int) []*tensors.Tensor {
-			return []*tensors.Tensor{host.Tensor(r.Data.Sample(r.rngFor(streamPre, uint64(step)), p.PreBatch), p.PreBatch, dim)}
-		})
-	r.Teacher = st
-	return err
 }
 
 // solveOn runs the configured solver on an EDM grid.
@@ -135,17 +112,39 @@ func (r *Run) pairPool() ([]*solver.Trajectory, error) {
 	return groups, nil
 }
 
-// MidtrainMF is stage 2 for a general flow map: CMT-MF on the teacher's trajectories, student initialised from
-// the teacher.
-func (r *Run) MidtrainMF(ctx context.Context) error {
-	p := r.P
+// CMTMF is stage 2 for a general flow map: the two-time student h(x, t, s), started from the teacher's weights
+// with its second time input switched off, regresses pairs (x̂_{t_i}, t_i, t_j) of the teacher's trajectories onto
+// the finite-difference average velocity (x̂_{t_i} − x̂_{t_j})/(t_i − t_j) (cmt.LossMF; mid.mf_pairs, mid.mf_space,
+// mid.mf_diag, mid.grid_shifts).
+type CMTMF struct{}
+
+func (CMTMF) Forward(r *Run) train.Forward { return r.flowMap().Velocity }
+
+func (CMTMF) Prepare(r *Run, _ Preset, st *train.Stage, _ string) error {
+	resumed, err := st.Prepare(nil)
+	if err != nil || resumed {
+		return err
+	}
+	return initFromTeacher(r.Teacher, st)
+}
+
+func (CMTMF) Objective(r *Run, p Preset) train.Objective {
+	loss := cmt.LossMF{Map: r.flowMap(), Space: cmt.Space(p.MFSpace)}
+	return func(root *model.Scope, in []*Node) *Node {
+		return loss.Of(train.NetScope(root), in[0], in[1], in[2], in[3])
+	}
+}
+
+// Batch draws mid.batch pairs (x, t, s, target) per step from the pair pool (pairPool), with the teacher's
+// velocities on the diagonal when mid.mf_diag > 0.
+func (CMTMF) Batch(r *Run, p Preset) (func(int) []*tensors.Tensor, error) {
 	groups, err := r.pairPool()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pairs, err := cmt.NewMFPairs(cmt.PairScheme(p.MFPairs), groups...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if pairs.DiagFrac = p.MFDiag; p.MFDiag > 0 {
 		v := r.Teacher.EMAFunc()
@@ -157,37 +156,11 @@ func (r *Run) MidtrainMF(ctx context.Context) error {
 			pairs.Vel = append(pairs.Vel, vel)
 		}
 	}
-	fm := r.flowMap()
-	st, err := r.stage("midtrain_mf", fm.Velocity, train.Config{Steps: p.MidSteps, LR: p.MidLR, LinearDecay: true,
-		EMA: p.MidEMA, CheckpointEvery: max(p.MidSteps/4, 1)})
-	if err != nil {
-		return err
-	}
-	resumed, err := st.Prepare(nil)
-	if err != nil {
-		return err
-	}
-	if !resumed {
-		if err := initFromTeacher(r.Teacher, st); err != nil {
-			return err
-		}
-	}
-	loss := cmt.LossMF{Map: fm, Space: cmt.Space(p.MFSpace)}
-	var batchErr error
-	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node {
-		return loss.Of(train.NetScope(root), in[0], in[1], in[2], in[3])
-	}, func(step int) []*tensors.Tensor {
-		x, t, s, y, err := pairs.Batch(r.rngFor(streamMid, uint64(step)), p.MidBatch)
-		if err != nil {
-			batchErr = err
-		}
+	return func(step int) []*tensors.Tensor {
+		// Batch's one error is diagonal pairs without the teacher's velocities, which are filled above.
+		x, t, s, y, _ := pairs.Batch(r.rngFor(streamMid, uint64(step)), p.MidBatch)
 		return []*tensors.Tensor{x, t, s, y}
-	})
-	r.Mid = st
-	if batchErr != nil {
-		return batchErr
-	}
-	return err
+	}, nil
 }
 
 // fewStep samples a flow map with 1, 2 (through tMid) and 4 steps from the evaluator's fixed noise.

@@ -8,28 +8,20 @@ import (
 	"strings"
 
 	"github.com/gocmt/cmt/lib/train"
-	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// A PostMethod is one stage-3 objective as the pipeline runs it. Posttrain does the rest, the same for every
-// method: the stage and its checkpoints, the evaluations with the run's sampler family, frames, the curve and the
-// summary row. Adding a method is one file implementing PostMethod plus its line in PostMethods; it then runs
-// from the CLI (-set post.method=name), in sweeps and in notebooks.
+// A PostMethod is one stage-3 objective as the pipeline runs it: a Method with a name and a time convention.
+// Posttrain does the rest, the same for every method: the stage and its checkpoints, the evaluations with the
+// run's sampler family, frames, the curve and the summary row. Adding a method is one file implementing
+// PostMethod plus its line in PostMethods; it then runs from the CLI (-set post.method=name), in sweeps and in
+// notebooks.
 type PostMethod interface {
+	Method
 	// FlowMap is true for a two-time flow map h(x, t, s) on flow-matching time (it needs pre.objective = fm) and
 	// false for a consistency model f(x, t) on EDM time.
 	FlowMap() bool
 	// Name is the method as stage names and the summary show it ("ect", "ecd-heun", "meanflow", ...).
 	Name(p Preset) string
-	// Forward is the trained network as a single-time model (it builds the variables and is what the stage's
-	// host evaluators run).
-	Forward(r *Run) train.Forward
-	// Prepare resumes the stage from its checkpoint or initialises it from init ("cmt": the mid-trained student,
-	// "diffusion": the teacher, "scratch": random weights), with any frozen network the objective reads.
-	Prepare(r *Run, p Preset, st *train.Stage, init string) error
-	// Objective is the loss of one batch, whose host tensors Batch makes for a step.
-	Objective(r *Run, p Preset) train.Objective
-	Batch(r *Run, p Preset) func(step int) []*tensors.Tensor
 }
 
 // PostMethods are the post-training methods by post.method name ("" is ect).
@@ -74,41 +66,40 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 	p := r.P.ForInit(init)
 	m := p.postMethod()
 	name := m.Name(p)
-	st, err := r.stage("post_"+name+"_"+init, m.Forward(r), train.Config{Steps: p.PostSteps, LR: p.PostLR,
-		LinearDecay: p.PostSchedule == "linear", Beta2: p.PostBeta2, EMA: p.PostEMA, CheckpointEvery: p.EvalEvery})
-	if err != nil {
-		return err
-	}
-	if err := m.Prepare(r, p, st, init); err != nil {
-		return err
-	}
 	var curve []CurvePoint
-	if st.Extra != nil {
-		if err := json.Unmarshal(st.Extra, &curve); err != nil {
-			return fmt.Errorf("%s: curve in checkpoint: %w", st.Name, err)
+	evaluate := func(st *train.Stage) error { // after Prepare: the curve so far, and an evaluation at each checkpoint
+		if st.Extra != nil {
+			if err := json.Unmarshal(st.Extra, &curve); err != nil {
+				return fmt.Errorf("%s: curve in checkpoint: %w", st.Name, err)
+			}
 		}
+		score := r.scorer(st)
+		st.OnCheckpoint = func(step int) (any, error) {
+			one, m1, m2, err := score(p.TMid)
+			if err != nil {
+				return nil, err
+			}
+			if err := r.saveFrame(st.Name, step, one, m1); err != nil {
+				return nil, err
+			}
+			r.evaluated(st.Name, step, m1)
+			curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
+			rec := map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
+				"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD}
+			if m1.FID != nil {
+				rec = map[string]any{"stage": st.Name, "step": step, "eval": true, "fid_1step": *m1.FID, "fid_2step": *m2.FID}
+			}
+			_ = r.Log.Write(rec)
+			return curve, nil
+		}
+		return nil
 	}
-	score := r.scorer(st)
-	st.OnCheckpoint = func(step int) (any, error) {
-		one, m1, m2, err := score(p.TMid)
-		if err != nil {
-			return nil, err
-		}
-		if err := r.saveFrame(st.Name, step, one, m1); err != nil {
-			return nil, err
-		}
-		r.evaluated(st.Name, step, m1)
-		curve = append(curve, CurvePoint{Step: step, One: m1, Two: m2})
-		rec := map[string]any{"stage": st.Name, "step": step, "eval": true, "energy_1step": m1.Energy,
-			"energy_2step": m2.Energy, "sw2_1step": m1.SW2, "fd_1step": m1.FD, "fd_2step": m2.FD}
-		if m1.FID != nil {
-			rec = map[string]any{"stage": st.Name, "step": step, "eval": true, "fid_1step": *m1.FID, "fid_2step": *m2.FID}
-		}
-		_ = r.Log.Write(rec)
-		return curve, nil
+	st, err := r.Train(ctx, "post_"+name+"_"+init, m, p, train.Config{Steps: p.PostSteps, LR: p.PostLR,
+		LinearDecay: p.PostSchedule == "linear", Beta2: p.PostBeta2, EMA: p.PostEMA, CheckpointEvery: p.EvalEvery},
+		init, evaluate)
+	if st != nil {
+		r.Post[init] = st
 	}
-	err = st.Run(ctx, m.Objective(r, p), m.Batch(r, p))
-	r.Post[init] = st
 	if err != nil {
 		return err
 	}

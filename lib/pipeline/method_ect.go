@@ -46,11 +46,11 @@ func (ectMethod) Objective(r *Run, p Preset) train.Objective {
 }
 
 // Batch is the data y [batch, dim] and the step (ECT's doubling schedule reads it).
-func (ectMethod) Batch(r *Run, p Preset) func(step int) []*tensors.Tensor {
+func (ectMethod) Batch(r *Run, p Preset) (func(step int) []*tensors.Tensor, error) {
 	return func(step int) []*tensors.Tensor {
 		y := r.Data.Sample(r.rngFor(streamPost, uint64(step)), p.PostBatch)
 		return []*tensors.Tensor{host.Tensor(y, p.PostBatch, r.Data.Dim()), tensors.FromScalar(float32(step))}
-	}
+	}, nil
 }
 
 // prepareConsistency resumes a consistency-model stage or initialises it from init: the CMT student's or the

@@ -42,12 +42,12 @@ func (m ictMethod) Objective(r *Run, p Preset) train.Objective {
 }
 
 // Batch is the data y [batch, dim] and the drawn times t = σ_{i+1}, r = σ_i [batch].
-func (m ictMethod) Batch(r *Run, p Preset) func(step int) []*tensors.Tensor {
+func (m ictMethod) Batch(r *Run, p Preset) (func(step int) []*tensors.Tensor, error) {
 	loss := m.loss(r, p)
 	return func(step int) []*tensors.Tensor {
 		rng := r.rngFor(streamPost, uint64(step))
 		y := r.Data.Sample(rng, p.PostBatch)
 		t, s := loss.Times(rng, step, p.PostBatch)
 		return []*tensors.Tensor{host.Tensor(y, p.PostBatch, r.Data.Dim()), host.Tensor(t, p.PostBatch), host.Tensor(s, p.PostBatch)}
-	}
+	}, nil
 }

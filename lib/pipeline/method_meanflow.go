@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"github.com/gocmt/cmt/lib/flowmap"
-	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/train"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -63,8 +62,6 @@ func (m meanFlowMethod) Objective(r *Run, p Preset) train.Objective {
 }
 
 // Batch is the data x₀ [batch, dim]; the times and noise are drawn in the graph.
-func (meanFlowMethod) Batch(r *Run, p Preset) func(step int) []*tensors.Tensor {
-	return func(step int) []*tensors.Tensor {
-		return []*tensors.Tensor{host.Tensor(r.Data.Sample(r.rngFor(streamPost, uint64(step)), p.PostBatch), p.PostBatch, r.Data.Dim())}
-	}
+func (meanFlowMethod) Batch(r *Run, p Preset) (func(step int) []*tensors.Tensor, error) {
+	return dataBatch(r, streamPost, p.PostBatch), nil
 }

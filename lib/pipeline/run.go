@@ -10,18 +10,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gocmt/cmt/lib/cmt"
 	"github.com/gocmt/cmt/lib/data"
-	"github.com/gocmt/cmt/lib/diffusion"
-	"github.com/gocmt/cmt/lib/distance"
-	"github.com/gocmt/cmt/lib/host"
 	"github.com/gocmt/cmt/lib/nets"
 	"github.com/gocmt/cmt/lib/runlog"
 	"github.com/gocmt/cmt/lib/solver"
 	"github.com/gocmt/cmt/lib/train"
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -174,36 +169,19 @@ func (r *Run) consistencyFwd(net *model.Scope, x, t *Node) *Node {
 	return r.Pre.Consistency(net, r.Net, x, t)
 }
 
-// Pretrain is stage 1: the EDM teacher.
+// Pretrain is stage 1: the teacher, EDMPretrain (or FMPretrain with pre.objective = fm).
 func (r *Run) Pretrain(ctx context.Context) error {
-	if r.P.PreObjective == "fm" {
-		return r.pretrainFM(ctx) // flow matching (meanflow.go)
-	}
 	p := r.P
 	cfg := train.Config{Steps: p.PreSteps, LR: p.PreLR, EMA: p.PreEMA, LinearDecay: p.PreSched == "linear",
 		CheckpointEvery: max(p.PreSteps/4, 1)}
-	if p.EvalPreEvery > 0 {
+	var m Method = EDMPretrain{}
+	if p.PreObjective == "fm" {
+		m = FMPretrain{}
+	} else if p.EvalPreEvery > 0 {
 		cfg.CheckpointEvery = p.EvalPreEvery
 	}
-	st, err := r.stage("pretrain", r.denoiserFwd, cfg)
-	if err != nil {
-		return err
-	}
-	if _, err := st.Prepare(nil); err != nil {
-		return err
-	}
-	if p.EvalPreEvery > 0 {
-		if err := r.watchTeacher(st); err != nil {
-			return err
-		}
-	}
-	loss := diffusion.EDMLoss{Pre: r.Pre, Net: r.Net, PMean: p.PMean, PStd: p.PStd}
-	dim := r.Data.Dim()
-	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node { return loss.Loss(train.NetScope(root), in[0]) },
-		func(step int) []*tensors.Tensor {
-			return []*tensors.Tensor{host.Tensor(r.Data.Sample(r.rngFor(streamPre, uint64(step)), p.PreBatch), p.PreBatch, dim)}
-		})
-	r.Teacher = st
+	var err error
+	r.Teacher, err = r.Train(ctx, "pretrain", m, p, cfg, "", nil)
 	return err
 }
 
@@ -278,55 +256,51 @@ func (r *Run) denoisingCheck() []DenoisingLevel {
 	return out
 }
 
-// Midtrain is stage 2: CMT on the teacher's trajectories, student initialised from the teacher (MidtrainMF on
-// the flow-map road).
+// Midtrain is stage 2 with the preset's objective: CMT (mid.pairs, mid.distance, mid.huber_c) on the teacher's
+// trajectories, or CMT-MF on the flow-map road.
 func (r *Run) Midtrain(ctx context.Context) error {
 	if r.P.FlowMap() {
-		return r.MidtrainMF(ctx)
+		return r.MidtrainWith(ctx, CMTMF{})
 	}
+	return r.MidtrainWith(ctx, cmtOf(r.P))
+}
+
+// MidtrainWith is stage 2 with method m (CMT or CMTMF), student initialised from the teacher. Its settings must
+// be the preset's: the checkpoint is keyed on them (a notebook states another CMT through its settings, see
+// CMT.Settings).
+func (r *Run) MidtrainWith(ctx context.Context, m Method) error {
 	p := r.P
-	dist, err := distance.Parse(p.MidDistance)
-	if err != nil {
-		return err
+	name := "midtrain"
+	if r.P.FlowMap() {
+		name = "midtrain_mf"
 	}
-	build := cmt.FromTrajectory
-	if p.MidPairs == "endpoint" {
-		build = cmt.EndpointOnly
-	}
-	pairs, err := build(r.Traj)
-	if err != nil {
-		return err
-	}
-	st, err := r.stage("midtrain", r.consistencyFwd, train.Config{Steps: p.MidSteps, LR: p.MidLR, LinearDecay: true,
-		EMA: p.MidEMA, CheckpointEvery: max(p.MidSteps/4, 1)})
-	if err != nil {
-		return err
-	}
-	if _, err := st.Prepare(r.Teacher.Store); err != nil {
-		return err
-	}
-	loss := cmt.Loss{Pre: r.Pre, Net: r.Net, Distance: dist, HuberC: p.MidHuberC}
-	err = st.Run(ctx, func(root *model.Scope, in []*Node) *Node { return loss.Of(train.NetScope(root), in[0], in[1], in[2]) },
-		func(step int) []*tensors.Tensor {
-			x, t, y := pairs.Batch(r.rngFor(streamMid, uint64(step)), p.MidBatch)
-			return []*tensors.Tensor{x, t, y}
-		})
-	r.Mid = st
+	var err error
+	r.Mid, err = r.Train(ctx, name, m, p, train.Config{Steps: p.MidSteps, LR: p.MidLR, LinearDecay: true,
+		EMA: p.MidEMA, CheckpointEvery: max(p.MidSteps/4, 1)}, "diffusion", nil)
 	return err
 }
 
-// All runs every stage, writes the figures and summary.json, and prints the summary table. The stages are the same
-// for both time conventions; Pretrain, TeacherTrajectories and Midtrain pick the flow-matching road (meanflow.go)
-// when the preset's post.method trains a flow map.
-func (r *Run) All(ctx context.Context) error {
+// Step is one stage of a pipeline run, in the order Steps gives them.
+type Step struct {
+	Name  string // pretrain | trajectories | midtrain | post (one step per init)
+	Init  string // post: the initialisation
+	Label string // the name its wall time is recorded under in the summary ("post-training from cmt", ...)
+	Run   func() error
+}
+
+// Steps are the pipeline's stages: pre-training, the teacher's trajectories, mid-training (with the student
+// scored as it leaves it) and post-training from each init of post.inits. They are the same for both time
+// conventions: Pretrain, TeacherTrajectories and Midtrain take the flow-matching road (meanflow.go) when the
+// preset's post.method trains a flow map. All, the sweeps (through All) and the notebooks run them.
+func (r *Run) Steps(ctx context.Context) []Step {
 	pre, mid := "pre-training", "CMT mid-training"
 	if r.P.FlowMap() {
 		pre, mid = "pre-training (flow matching)", "CMT-MF mid-training"
 	}
-	steps := []stageStep{
-		{pre, func() error { return r.Pretrain(ctx) }},
-		{"teacher trajectories", r.TeacherTrajectories},
-		{mid, func() error {
+	steps := []Step{
+		{Name: "pretrain", Label: pre, Run: func() error { return r.Pretrain(ctx) }},
+		{Name: "trajectories", Label: "teacher trajectories", Run: r.TeacherTrajectories},
+		{Name: "midtrain", Label: mid, Run: func() error {
 			if err := r.Midtrain(ctx); err != nil {
 				return err
 			}
@@ -337,12 +311,30 @@ func (r *Run) All(ctx context.Context) error {
 	}
 	inits, _ := r.P.InitList()
 	for _, init := range inits {
-		steps = append(steps, stageStep{r.P.postLabel(init), func() error { return r.Posttrain(ctx, init) }})
+		steps = append(steps, Step{Name: "post", Init: init, Label: r.P.postLabel(init), Run: func() error { return r.Posttrain(ctx, init) }})
 	}
-	if err := r.runStages(steps); err != nil {
+	return steps
+}
+
+// RunSteps runs steps in order, recording each one's wall time in the summary.
+func (r *Run) RunSteps(steps []Step) error {
+	for _, s := range steps {
+		t0 := time.Now()
+		if err := s.Run(); err != nil {
+			return fmt.Errorf("%s: %w", s.Label, err)
+		}
+		r.Summary.StageSeconds = append(r.Summary.StageSeconds, StageTime{Stage: s.Label, Seconds: time.Since(t0).Seconds()})
+	}
+	return nil
+}
+
+// All runs every step, writes the figures and summary.json, and prints the summary table.
+func (r *Run) All(ctx context.Context) error {
+	if err := r.RunSteps(r.Steps(ctx)); err != nil {
 		return err
 	}
 	if r.P.FlowMap() {
+		inits, _ := r.P.InitList()
 		rows, err := r.fewStepRows(inits)
 		if err != nil {
 			return err
@@ -356,24 +348,6 @@ func (r *Run) All(ctx context.Context) error {
 		return fmt.Errorf("figures: %w", err)
 	}
 	return r.finish(func() string { return r.Summary.Table() })
-}
-
-// stageStep is one named step of a pipeline run.
-type stageStep struct {
-	name string
-	fn   func() error
-}
-
-// runStages runs the steps in order, recording each one's wall time in the summary.
-func (r *Run) runStages(steps []stageStep) error {
-	for _, s := range steps {
-		t0 := time.Now()
-		if err := s.fn(); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		r.Summary.StageSeconds = append(r.Summary.StageSeconds, StageTime{Stage: s.name, Seconds: time.Since(t0).Seconds()})
-	}
-	return nil
 }
 
 // finish writes summary.json, prints the run's table and closes the metrics log.
