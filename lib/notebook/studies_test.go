@@ -80,7 +80,7 @@ func TestNotebookStudiesEndToEnd(t *testing.T) {
 	for _, want := range []string{"Denoising error", "64 teacher solves × 16 non-final points each = 1024 pairs",
 		"Right after 20 steps of CMT mid-training", "Samples of each solver", "RMS distance of the end point",
 		"loss metric (scored right after mid-training", "squared ℓ2 (CMT)", "pseudo-Huber",
-		"ECT from the cmt init", "data:image/png;base64,"} {
+		"ECT from cmt (t_mid", "post-training recipes: cmt:", "data:image/png;base64,"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -84,7 +84,7 @@ func (b *Book) Sweep(title, key string, values ...string) []SweepArm {
 			secs = "resumed"
 		}
 		rows = append(rows, []string{a.Label, strconv.Itoa(a.Pairs), strconv.Itoa(a.NFE), secs,
-			e(a.One.Energy), e(a.Two.Energy), precRecall(a.One)})
+			e(a.One.Energy), e(a.Two.Energy), a.One.Modes()})
 	}
 	refs := []plots.RefLine{{Name: "noise floor (data vs data)", Y: r.Summary.NoiseFloor.Energy}}
 	if t := r.Summary.Teacher; t != nil {

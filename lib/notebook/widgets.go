@@ -96,7 +96,7 @@ func (b *Book) TryArms(arms []Arm) {
 			if arm.Resumed {
 				secs = "resumed"
 			}
-			rows = append(rows, []string{a.Label(), strconv.Itoa(arm.Pairs), secs, e(arm.One.Energy), e(arm.Two.Energy), precRecall(arm.One)})
+			rows = append(rows, []string{a.Label(), strconv.Itoa(arm.Pairs), secs, e(arm.One.Energy), e(arm.Two.Energy), arm.One.Modes()})
 			b.Out.update(tableID, tableHTML("arms trained here (scored right after mid-training)",
 				[]string{"arm", "pairs", "time (s)", "energy² 1 step", "energy² 2 steps", "modes 1 step: precision / recall"}, rows))
 		case <-done.C:

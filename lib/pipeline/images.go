@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strings"
 
 	"github.com/gocmt/cmt/lib/data"
 	"github.com/gocmt/cmt/lib/fid"
@@ -194,33 +193,6 @@ func (r *Run) figuresImages() error {
 		}
 	}
 	return nil
-}
-
-// tableImages renders the summary of an image run.
-func (s Summary) tableImages() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n== %s (backend %s, seed %d, %.0f s) ==\n", s.Preset, s.Backend, s.Seed, s.WallSeconds)
-	fmt.Fprintf(&b, "FID: %s\n", s.FIDName)
-	fmt.Fprintf(&b, "training data: FID %.2f\n", val(s.NoiseFloor.FID))
-	if t := s.Teacher; t != nil {
-		fmt.Fprintf(&b, "teacher (%s, %d NFE): FID %.2f\n", t.Solver, t.NFE, val(t.Samples.FID))
-		for _, c := range t.Curve {
-			fmt.Fprintf(&b, "  during pre-training: step %6d, %6.0f s: FID %.2f (%d samples)\n", c.Step, c.Seconds, val(c.Metrics.FID), c.Samples)
-		}
-	}
-	if st := s.Student; st != nil {
-		fmt.Fprintf(&b, "CMT student as it leaves mid-training (%d steps): FID 1-step %.2f, 2-step %.2f (t_mid %g)\n",
-			st.Steps, val(st.One.FID), val(st.Two.FID), st.TMid)
-	}
-	fmt.Fprintf(&b, "%-10s %-6s %6s | %-22s | %-22s\n", "init", "method", "steps", "FID 1-step (start→end)", "FID 2-step (start→end)")
-	for _, r := range s.Posttrain {
-		fmt.Fprintf(&b, "%-10s %-6s %6d | %8.2f → %8.2f    | %8.2f → %8.2f\n", r.Init, r.Method, r.Steps,
-			val(r.Start.One.FID), val(r.FID1), val(r.Start.Two.FID), val(r.FID2))
-	}
-	for _, st := range s.StageSeconds {
-		fmt.Fprintf(&b, "  %-28s %7.0f s\n", st.Stage, st.Seconds)
-	}
-	return b.String()
 }
 
 func val(x *float64) float64 {

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/gocmt/cmt/lib/flowmap"
 	"github.com/gocmt/cmt/lib/plots"
@@ -35,7 +34,7 @@ func (r *Run) fewStepRows(inits []string) ([]fewStepRow, error) {
 	}
 	for _, init := range inits {
 		if st := r.Post[init]; st != nil {
-			ms = append(ms, entry{r.P.PostMethod + " from " + init, methodLabel(r.P.PostMethod) + " from " + init, init, st.Step, st.EMAFunc2(r.psiFwd)})
+			ms = append(ms, entry{r.P.PostMethod + " from " + init, methodTitle(r.P.PostMethod) + " from " + init, init, st.Step, st.EMAFunc2(r.psiFwd)})
 		}
 	}
 	var rows []fewStepRow
@@ -60,6 +59,17 @@ func (r *Run) fewStepRows(inits []string) ([]fewStepRow, error) {
 			return nil, err
 		}
 		rows = append(rows, row)
+		four := row.Metrics[2]
+		switch {
+		case m.init == "" && r.Summary.Student != nil:
+			r.Summary.Student.Four = &four
+		case m.init != "":
+			for i := range r.Summary.Posttrain {
+				if r.Summary.Posttrain[i].Init == m.init {
+					r.Summary.Posttrain[i].Four = &four
+				}
+			}
+		}
 	}
 	return rows, nil
 }
@@ -118,7 +128,7 @@ func (r *Run) figuresFlowMap(rows []fewStepRow) error {
 		x := (*s)[0].X
 		*s = append(*s, plots.Series{Name: "noise floor (data vs data)", X: []float64{x[0], x[len(x)-1]}, Y: []float64{floor, floor}})
 	}
-	what := methodLabel(p.PostMethod)
+	what := methodTitle(p.PostMethod)
 	if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_1step.png"), "1-step energy distance during "+what+" post-training",
 		"post-training step", p.energyAxis(), e1, true); err != nil {
 		return err
@@ -126,37 +136,4 @@ func (r *Run) figuresFlowMap(rows []fewStepRow) error {
 	return plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_2step.png"),
 		fmt.Sprintf("2-step energy distance during %s (%s)", what, p.TMidLabel()),
 		"post-training step", p.energyAxis(), e2, true)
-}
-
-// tableFlowMap renders the flow-map run's summary as text.
-func (r *Run) tableFlowMap(rows []fewStepRow) string {
-	s := r.Summary
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n== %s (backend %s, seed %d, %.0f s) ==\n", s.Preset, s.Backend, s.Seed, s.WallSeconds)
-	fmt.Fprintf(&b, "energy: %s\n", EnergyLabel(s.EnergyEstimator))
-	fmt.Fprintf(&b, "noise floor (data vs fresh data): energy %.2e  sw2 %.3f  fd %.2e\n", s.NoiseFloor.Energy, s.NoiseFloor.SW2, s.NoiseFloor.FD)
-	if t := s.Teacher; t != nil {
-		fmt.Fprintf(&b, "flow-matching teacher (%s, %d NFE): energy %.2e  sw2 %.3f  fd %.2e%s\n", t.Solver, t.NFE, t.Samples.Energy,
-			t.Samples.SW2, t.Samples.FD, pr(t.Samples))
-	}
-	start := map[string]PostRow{}
-	for _, row := range s.Posttrain {
-		start[row.Init] = row
-	}
-	fmt.Fprintf(&b, "%-24s %5s | %-21s | %-21s | %-8s | %s\n", "model", "steps", "energy 1-step", "energy 2-step", "4-step", "sw2 1-step, modes 1-step")
-	for _, row := range rows {
-		e1, e2 := fmt.Sprintf("%.2e", row.Metrics[0].Energy), fmt.Sprintf("%.2e", row.Metrics[1].Energy)
-		if pt, ok := start[row.Init]; ok {
-			e1 = fmt.Sprintf("%.2e → %.2e", pt.Start.One.Energy, row.Metrics[0].Energy)
-			e2 = fmt.Sprintf("%.2e → %.2e", pt.Start.Two.Energy, row.Metrics[1].Energy)
-		}
-		fmt.Fprintf(&b, "%-24s %5d | %-21s | %-21s | %.2e | %.3f%s\n", row.Name, row.Steps, e1, e2, row.Metrics[2].Energy,
-			row.Metrics[0].SW2, pr(row.Metrics[0]))
-	}
-	return b.String()
-}
-
-// methodLabel names a post-training method in figures.
-func methodLabel(method string) string {
-	return map[string]string{"meanflow": "MeanFlow", "lmd": "LMD"}[method]
 }

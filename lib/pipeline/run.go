@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/gocmt/cmt/lib/data"
@@ -342,52 +341,21 @@ func (r *Run) All(ctx context.Context) error {
 		if err := r.figuresFlowMap(rows); err != nil {
 			return fmt.Errorf("figures: %w", err)
 		}
-		return r.finish(func() string { return r.tableFlowMap(rows) })
+		return r.finish()
 	}
 	if err := r.Figures(); err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
-	return r.finish(func() string { return r.Summary.Table() })
+	return r.finish()
 }
 
 // finish writes summary.json, prints the run's table and closes the metrics log.
-func (r *Run) finish(table func() string) error {
+func (r *Run) finish() error {
 	r.Summary.WallSeconds = time.Since(r.start).Seconds()
 	if err := runlog.WriteJSONAtomic(filepath.Join(r.O.Out, "summary.json"), r.Summary); err != nil {
 		return err
 	}
-	fmt.Fprint(r.out(), table())
+	fmt.Fprint(r.out(), r.Summary.Report().Text())
 	unlockRunDir(r.O.Out)
 	return r.Log.Close()
-}
-
-// Table renders the summary as text.
-func (s Summary) Table() string {
-	if s.NoiseFloor.FID != nil {
-		return s.tableImages()
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n== %s (backend %s, seed %d, %.0f s) ==\n", s.Preset, s.Backend, s.Seed, s.WallSeconds)
-	fmt.Fprintf(&b, "energy: %s\n", EnergyLabel(s.EnergyEstimator))
-	fmt.Fprintf(&b, "noise floor (data vs fresh data): energy %.2e  sw2 %.3f  fd %.2e\n", s.NoiseFloor.Energy, s.NoiseFloor.SW2, s.NoiseFloor.FD)
-	if t := s.Teacher; t != nil {
-		fmt.Fprintf(&b, "teacher (%s, %d NFE): energy %.2e  sw2 %.3f  fd %.2e%s\n", t.Solver, t.NFE, t.Samples.Energy, t.Samples.SW2, t.Samples.FD, pr(t.Samples))
-	}
-	if st := s.Student; st != nil {
-		fmt.Fprintf(&b, "CMT student as it leaves mid-training (%d steps): energy 1-step %.2e, 2-step %.2e (t_mid %g)\n",
-			st.Steps, st.One.Energy, st.Two.Energy, st.TMid)
-	}
-	fmt.Fprintf(&b, "%-10s %-6s %6s | %-23s | %-23s | %s\n", "init", "method", "steps", "energy 1-step (start→end)", "energy 2-step (start→end)", "sw2 1-step, fd 1-step, modes")
-	for _, r := range s.Posttrain {
-		fmt.Fprintf(&b, "%-10s %-6s %6d | %.2e → %.2e     | %.2e → %.2e     | %.3f, %.2e%s\n", r.Init, r.Method, r.Steps,
-			r.Start.One.Energy, r.Energy1, r.Start.Two.Energy, r.Energy2, r.SW21, r.FD1, pr(r.Final.One))
-	}
-	return b.String()
-}
-
-func pr(m SampleMetrics) string {
-	if m.Precision == nil {
-		return ""
-	}
-	return fmt.Sprintf("  precision %.3f recall %.2f", *m.Precision, *m.Recall)
 }

@@ -37,10 +37,11 @@ type TeacherReport struct {
 // StudentReport scores the mid-trained student itself (the pipeline with no post-training): 1-step samples and
 // 2-step samples through its own t_mid (eval.t_mid_student), from the evaluator's fixed noise.
 type StudentReport struct {
-	Steps int           `json:"steps"` // mid-training steps
-	TMid  float64       `json:"t_mid"`
-	One   SampleMetrics `json:"one_step"`
-	Two   SampleMetrics `json:"two_step"`
+	Steps int            `json:"steps"` // mid-training steps
+	TMid  float64        `json:"t_mid"`
+	One   SampleMetrics  `json:"one_step"`
+	Two   SampleMetrics  `json:"two_step"`
+	Four  *SampleMetrics `json:"four_step,omitempty"` // flow maps: 4 uniform steps
 }
 
 // DenoisingLevel is the mean squared denoising error E‖D(x₀+σε, σ) − x₀‖² at one σ for the teacher, the exact
@@ -54,17 +55,18 @@ type DenoisingLevel struct {
 
 // PostRow is one post-training run.
 type PostRow struct {
-	Init    string       `json:"init"`
-	Method  string       `json:"method"`
-	Steps   int          `json:"steps"`
-	Energy1 float64      `json:"energy_1step"`
-	Energy2 float64      `json:"energy_2step"`
-	SW21    float64      `json:"sw2_1step"`
-	FD1     float64      `json:"fd_1step"`
-	FD2     float64      `json:"fd_2step"`
-	FID1    *float64     `json:"fid_1step,omitempty"` // image data: FID of 1-step samples at the end
-	FID2    *float64     `json:"fid_2step,omitempty"`
-	Curve   [][4]float64 `json:"curve"` // [step, energy_1step, energy_2step, fd_1step]; image data: [step, fid_1step, fid_2step, 0]
-	Start   CurvePoint   `json:"start"` // right after initialisation (step 0)
-	Final   CurvePoint   `json:"final"`
+	Init    string         `json:"init"`
+	Method  string         `json:"method"`
+	Steps   int            `json:"steps"`
+	Energy1 float64        `json:"energy_1step"`
+	Energy2 float64        `json:"energy_2step"`
+	SW21    float64        `json:"sw2_1step"`
+	FD1     float64        `json:"fd_1step"`
+	FD2     float64        `json:"fd_2step"`
+	FID1    *float64       `json:"fid_1step,omitempty"` // image data: FID of 1-step samples at the end
+	FID2    *float64       `json:"fid_2step,omitempty"`
+	Curve   [][4]float64   `json:"curve"` // [step, energy_1step, energy_2step, fd_1step]; image data: [step, fid_1step, fid_2step, 0]
+	Start   CurvePoint     `json:"start"` // right after initialisation (step 0)
+	Final   CurvePoint     `json:"final"`
+	Four    *SampleMetrics `json:"four_step,omitempty"` // flow maps: 4 uniform steps at the end
 }
