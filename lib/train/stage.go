@@ -393,27 +393,40 @@ func (s *Stage) NetFunc() func(x []float64, dim int, t float64) []float64 {
 
 func (s *Stage) hostFunc(key string, at func(*model.Scope) *model.Scope) func(x []float64, dim int, t float64) []float64 {
 	return func(x []float64, dim int, t float64) []float64 {
-		if s.evalStep != s.Step {
-			// A model.Exec compiled before training steps kept returning the old weights' outputs (GoMLX
-			// v0.28.16, seen in TestEMAFollowsWeights): recompile the evaluators once the weights have moved.
-			for k, e := range s.evalFns {
-				e.Finalize()
-				delete(s.evalFns, k)
-			}
-			s.evalStep = s.Step
-		}
-		e := s.evalFns[key]
-		if e == nil {
-			e = model.MustNewExec(s.Backend, s.Store, func(root *model.Scope, x, t *Node) *Node {
+		e := s.evaluator(key, func() *model.Exec {
+			return model.MustNewExec(s.Backend, s.Store, func(root *model.Scope, x, t *Node) *Node {
 				return s.Forward(at(root), x, t)
 			})
-			s.evalFns[key] = e
-		}
+		})
 		n := len(x) / dim
-		ts := make([]float64, n)
-		for i := range ts {
-			ts[i] = t
-		}
-		return host.Float64s(e.MustCall(host.Tensor(x, n, dim), host.Tensor(ts, n))[0])
+		return host.Float64s(e.MustCall(host.Tensor(x, n, dim), host.Tensor(filled(n, t), n))[0])
 	}
+}
+
+// evaluator is the stage's compiled host evaluator under key, built on first use. A model.Exec compiled before
+// training steps kept returning the old weights' outputs (GoMLX v0.28.16, seen in TestEMAFollowsWeights), so all
+// of them are recompiled once the weights have moved.
+func (s *Stage) evaluator(key string, build func() *model.Exec) *model.Exec {
+	if s.evalStep != s.Step {
+		for k, e := range s.evalFns {
+			e.Finalize()
+			delete(s.evalFns, k)
+		}
+		s.evalStep = s.Step
+	}
+	e := s.evalFns[key]
+	if e == nil {
+		e = build()
+		s.evalFns[key] = e
+	}
+	return e
+}
+
+// filled is n copies of v.
+func filled(n int, v float64) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
 }

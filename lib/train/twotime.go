@@ -16,26 +16,12 @@ type Forward2 func(net *model.Scope, x, t, s *Node) *Node
 // keeps one compiled two-time evaluator: call EMAFunc2 with the same fwd each time.
 func (s *Stage) EMAFunc2(fwd Forward2) func(x []float64, dim int, t, u float64) []float64 {
 	return func(x []float64, dim int, t, u float64) []float64 {
-		if s.evalStep != s.Step {
-			// Recompile once the weights have moved (the GoMLX v0.28.16 workaround of hostFunc).
-			for k, e := range s.evalFns {
-				e.Finalize()
-				delete(s.evalFns, k)
-			}
-			s.evalStep = s.Step
-		}
-		e := s.evalFns["ema2"]
-		if e == nil {
-			e = model.MustNewExec(s.Backend, s.Store, func(root *model.Scope, x, t, u *Node) *Node {
+		e := s.evaluator("ema2", func() *model.Exec {
+			return model.MustNewExec(s.Backend, s.Store, func(root *model.Scope, x, t, u *Node) *Node {
 				return fwd(EMAScope(root), x, t, u)
 			})
-			s.evalFns["ema2"] = e
-		}
+		})
 		n := len(x) / dim
-		ts, us := make([]float64, n), make([]float64, n)
-		for i := range ts {
-			ts[i], us[i] = t, u
-		}
-		return host.Float64s(e.MustCall(host.Tensor(x, n, dim), host.Tensor(ts, n), host.Tensor(us, n))[0])
+		return host.Float64s(e.MustCall(host.Tensor(x, n, dim), host.Tensor(filled(n, t), n), host.Tensor(filled(n, u), n))[0])
 	}
 }
