@@ -12,8 +12,8 @@ package pipeline
 //   - eval.samples 10000: the U-statistic's sd for two fresh checkerboard samples is 5.5e-4 at 5000 and 2.3e-4 at
 //     10000 points (20 draws each); 20000 would cost 4× the evaluation time (two O(n²) pair sums per score).
 //   - per-init ECT recipes chosen on seed 0 by experiments/sweeps/tune-ect-checker.txt (README, "Fair comparison").
-func init() {
-	p := Presets["toy2d"]
+var toy2dChecker = func() Preset {
+	p := toy2d
 	p.Name, p.Data = "toy2d-checker", "checkerboard"
 	p.PreSteps, p.PreSched = 10000, "linear"
 	p.EvalEnergy, p.EvalSamples = "u", 10000
@@ -23,5 +23,5 @@ func init() {
 	p.RecipeDiffusion = "post.q=256 post.lr=1e-3 post.lr_schedule=constant"
 	p.RecipeScratch = "post.q=64 post.lr=3e-3 post.lr_schedule=linear"
 	p.TMidStudent = 0 // t_mid not tuned on this dataset yet: 0.8 for every model (toy2d's were chosen on gmm8)
-	Presets["toy2d-checker"] = p
-}
+	return p
+}()

@@ -3,55 +3,99 @@ package pipeline
 // The image presets. mnist-quick is sized for a 2-core CPU (≤ 60 minutes end to end, MNIST-FID);
 // cifar10 is the paper's CIFAR-10 recipe for XLA on a GPU (DDPM++ U-Net, Inception FID; sony/cmt run_cmt_cifar.sh
 // and run_cmt+ecm_cifar.sh, listed in the README). Both reuse the 2D pipeline's keys; see Preset for their meaning.
-func init() {
-	// mnist-quick's backbone is an MLP (4×1024, time injected in every layer): on this CPU it trains ~9× more
-	// images per second than the DiT (1200 vs 130 images/s). Measured teachers (MNIST-FID, 1000 samples for the
-	// first two): DiT width 128, 1500 steps of 64, 13.7 min: 167; MLP, 1500 steps of 128, 2.7 min: 177; this
-	// preset's 6000 steps, 11.4 min: 139 (4000 samples). -set net=dit switches to the DiT (dit.* keys).
-	// The MLP's denoiser leaves pixel noise below σ ≈ 1 (background sd 0.5 where data is black; experiments/
-	// teachernoise): its solver stops at σ = 1 and jumps to D(x, 1) (mid.solver_t_end), which took the same teacher
-	// from MNIST-FID 137 to 60 (2000 samples). The CMT student then sees no pair below t = 1 but the clean end, so
-	// its own 2-step sampler re-noises to t_mid = 1 (eval.t_mid_student).
-	Presets["mnist-quick"] = Preset{
-		Name: "mnist-quick", Data: "mnist",
+
+// mnist-quick's backbone is an MLP (4×1024, time injected in every layer): on this CPU it trains ~9× more
+// images per second than the DiT (1200 vs 130 images/s). Measured teachers (MNIST-FID, 1000 samples for the
+// first two): DiT width 128, 1500 steps of 64, 13.7 min: 167; MLP, 1500 steps of 128, 2.7 min: 177; this
+// preset's 6000 steps, 11.4 min: 139 (4000 samples). -set net=dit switches to the DiT (dit.* keys).
+// The MLP's denoiser leaves pixel noise below σ ≈ 1 (background sd 0.5 where data is black; experiments/
+// teachernoise): its solver stops at σ = 1 and jumps to D(x, 1) (mid.solver_t_end), which took the same teacher
+// from MNIST-FID 137 to 60 (2000 samples). The CMT student then sees no pair below t = 1 but the clean end, so
+// its own 2-step sampler re-noises to t_mid = 1 (eval.t_mid_student).
+var mnistQuick = Preset{
+	Name: "mnist-quick", Data: "mnist",
+	TimeConvention: TimeConvention{
 		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
+	},
+	Backbone: Backbone{
 		Net: "mlp", Hidden: 1024, Layers: 4, DiTPatch: 4, DiTHidden: 96, DiTDepth: 4, DiTHeads: 4,
+	},
+	Pretraining: Pretraining{
 		PreSteps: 6000, PreBatch: 128, PreLR: 1e-3, PreEMA: 0.999, PMean: -1.2, PStd: 1.2,
-		Solver: "dpm3", SolverSteps: 16, SolverTEnd: 1, Trajectories: 4000,
-		MidSteps: 2000, MidBatch: 128, MidLR: 5e-4, MidEMA: 0.999, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
+	},
+	Midtraining: Midtraining{
+		Solver: "dpm3", SolverSteps: 16, SolverTEnd: 1, Trajectories: 4000, MidSteps: 2000, MidBatch: 128, MidLR: 5e-4,
+		MidEMA: 0.999, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
+	},
+	Posttraining: Posttraining{
 		Inits: "cmt,diffusion,scratch", PostSteps: 2000, PostBatch: 128, PostLR: 1e-4, PostEMA: 0.999, PostSchedule: "linear",
+	},
+	ECTSettings: ECTSettings{
 		Q: 256, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
+	},
+	Evaluation: Evaluation{
 		EvalEvery: 400, EvalSamples: 5000, TMid: 0.8, TMidStudent: 1, SW2Proj: 64,
-	}
-	// mnist-gpu is mnist-quick on a small DDPM++ U-Net for one GPU (XLA through the CUDA PJRT plugin,
-	// experiments/gpu/all.sh): 32 channels, multipliers 1,2,2 (28 → 14 → 7), 2 blocks per level, attention at 7×7,
-	// no dropout (13 epochs of pre-training do not overfit); batch 256: 0.46 TFLOP per pre-training step. Sized to
-	// run end to end in under 5 minutes on one H200, XLA compilations included (README, "GPU").
-	Presets["mnist-gpu"] = Preset{
-		Name: "mnist-gpu", Data: "mnist",
+	},
+}
+
+// mnist-gpu is mnist-quick on a small DDPM++ U-Net for one GPU (XLA through the CUDA PJRT plugin,
+// experiments/gpu/all.sh): 32 channels, multipliers 1,2,2 (28 → 14 → 7), 2 blocks per level, attention at 7×7,
+// no dropout (13 epochs of pre-training do not overfit); batch 256: 0.46 TFLOP per pre-training step. Sized to
+// run end to end in under 5 minutes on one H200, XLA compilations included (README, "GPU").
+var mnistGPU = Preset{
+	Name: "mnist-gpu", Data: "mnist",
+	TimeConvention: TimeConvention{
 		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
+	},
+	Backbone: Backbone{
 		Net: "unet", UNetChannels: 32, UNetMult: "1,2,2", UNetBlocks: 2, UNetAttn: "7", UNetDropout: -1,
+	},
+	Pretraining: Pretraining{
 		PreSteps: 3000, PreBatch: 256, PreLR: 5e-4, PreEMA: 0.999, PMean: -1.2, PStd: 1.2,
-		Solver: "dpm3", SolverSteps: 16, Trajectories: 4096,
-		MidSteps: 1000, MidBatch: 256, MidLR: 2e-4, MidEMA: 0.999, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
+	},
+	Midtraining: Midtraining{
+		Solver: "dpm3", SolverSteps: 16, Trajectories: 4096, MidSteps: 1000, MidBatch: 256, MidLR: 2e-4, MidEMA: 0.999,
+		MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
+	},
+	Posttraining: Posttraining{
 		Inits: "cmt,diffusion,scratch", PostSteps: 600, PostBatch: 256, PostLR: 1e-4, PostEMA: 0.999, PostSchedule: "linear",
+	},
+	ECTSettings: ECTSettings{
 		Q: 256, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
+	},
+	Evaluation: Evaluation{
 		EvalEvery: 300, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
-	}
-	// cifar10 follows sony/cmt's run_cmt_cifar.sh and run_cmt+ecm_cifar.sh: DDPM++ (128 channels, [2,2,2],
-	// dropout 0.2), 16-step DPM-Solver++(3M) teacher trajectories, batch 128, lr 2e-4 with linear decay, EMA 0.999
-	// for mid-training (300k steps = 38.4 Mimg); ECT with q = 4096 fixed, lr 1e-4 linear, EMA 0.9999 (100k steps).
-	// The EDM teacher is trained here (pre.steps); the paper loads NVIDIA's EDM checkpoint instead. Adam stands in
-	// for RAdam.
-	Presets["cifar10"] = Preset{
-		Name: "cifar10", Data: "cifar10",
+	},
+}
+
+// cifar10 follows sony/cmt's run_cmt_cifar.sh and run_cmt+ecm_cifar.sh: DDPM++ (128 channels, [2,2,2],
+// dropout 0.2), 16-step DPM-Solver++(3M) teacher trajectories, batch 128, lr 2e-4 with linear decay, EMA 0.999
+// for mid-training (300k steps = 38.4 Mimg); ECT with q = 4096 fixed, lr 1e-4 linear, EMA 0.9999 (100k steps).
+// The EDM teacher is trained here (pre.steps); the paper loads NVIDIA's EDM checkpoint instead. Adam stands in
+// for RAdam.
+var cifar10 = Preset{
+	Name: "cifar10", Data: "cifar10",
+	TimeConvention: TimeConvention{
 		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
-		Net:      "unet",
+	},
+	Backbone: Backbone{
+		Net: "unet",
+	},
+	Pretraining: Pretraining{
 		PreSteps: 400000, PreBatch: 128, PreLR: 2e-4, PreEMA: 0.9999, PMean: -1.2, PStd: 1.2,
-		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192, // the paper solves fresh trajectories every step; here a pool (3.4 GB of states)
+	},
+	Midtraining: Midtraining{
+		// Trajectories: the paper solves fresh trajectories every step; here a pool (3.4 GB of states).
+		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192,
 		MidSteps: 300000, MidBatch: 128, MidLR: 2e-4, MidEMA: 0.999, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
+	},
+	Posttraining: Posttraining{
 		Inits: "cmt,diffusion", PostSteps: 100000, PostBatch: 128, PostLR: 1e-4, PostEMA: 0.9999, PostSchedule: "linear",
+	},
+	ECTSettings: ECTSettings{
 		Q: 4096, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
+	},
+	Evaluation: Evaluation{
 		EvalEvery: 10000, EvalSamples: 50000, TMid: 0.821, SW2Proj: 64,
-	}
+	},
 }

@@ -18,20 +18,36 @@ import (
 	"github.com/gocmt/cmt/lib/solver"
 )
 
-// Preset is the flat, documented set of hyperparameters of a run. Keys (the json names) can be overridden with
-// Set("key=value,key2=value2").
+// Preset is the documented set of hyperparameters of a run, grouped by stage: one embedded struct per stage and
+// per objective, so the keys of one concern sit together. Their json names are the keys (flat, e.g. post.q):
+// Set("key=value;key2=value2") overrides them, preset.json and summary.json record them.
 type Preset struct {
 	Name    string `json:"preset"`
 	Data    string `json:"data"`               // gmm8 | moons | checkerboard | spirals | mnist | cifar10
 	DataDir string `json:"data.dir,omitempty"` // cifar10: the cifar-10-batches-bin directory ("" = $CMT_CIFAR10_DIR); mnist: "" = the GoMNIST module
 
-	// Time convention (EDM, x_t = x₀ + t·ε) and preconditioning.
+	TimeConvention
+	Backbone
+	Pretraining
+	Midtraining
+	MidtrainingMF
+	Posttraining
+	ECTSettings
+	MeanFlowSettings
+	ICTSettings
+	Evaluation
+}
+
+// TimeConvention is EDM's time convention (x_t = x₀ + t·ε) and preconditioning.
+type TimeConvention struct {
 	SigmaData float64 `json:"sigma_data"` // σ_d
 	SigmaMin  float64 `json:"sigma_min"`  // t_min = σ_min
 	SigmaMax  float64 `json:"sigma_max"`  // T
+}
 
-	// Backbone: mlp (2D data; hidden, layers), dit (images on CPU: a transformer over patches) or unet (DDPM++,
-	// images on XLA/GPU, where convolutions compile well).
+// Backbone: mlp (2D data; hidden, layers), dit (images on CPU: a transformer over patches) or unet (DDPM++,
+// images on XLA/GPU, where convolutions compile well).
+type Backbone struct {
 	Net    string `json:"net,omitempty"` // "" = mlp
 	Hidden int    `json:"hidden"`
 	Layers int    `json:"layers"`
@@ -57,17 +73,22 @@ type Preset struct {
 	UNetAttn     string  `json:"unet.attn,omitempty"`   // resolutions (image heights) with self-attention, e.g. 7; "none"
 	UNetDropout  float64 `json:"unet.dropout,omitempty"`
 	Devices      int     `json:"train.devices,omitempty"` // data-parallel devices per training step (0, 1 = one device)
+}
 
-	// Stage 1: EDM pre-training of the teacher.
-	PreSteps int     `json:"pre.steps"`
-	PreBatch int     `json:"pre.batch"`
-	PreLR    float64 `json:"pre.lr"`
-	PreSched string  `json:"pre.lr_schedule,omitempty"` // constant ("" too) | linear (decay to 0)
-	PreEMA   float64 `json:"pre.ema"`
-	PMean    float64 `json:"pre.p_mean"`
-	PStd     float64 `json:"pre.p_std"`
+// Pretraining is stage 1, the teacher (EDM, or flow matching with pre.objective = fm).
+type Pretraining struct {
+	PreSteps     int     `json:"pre.steps"`
+	PreBatch     int     `json:"pre.batch"`
+	PreLR        float64 `json:"pre.lr"`
+	PreSched     string  `json:"pre.lr_schedule,omitempty"` // constant ("" too) | linear (decay to 0)
+	PreEMA       float64 `json:"pre.ema"`
+	PMean        float64 `json:"pre.p_mean"`
+	PStd         float64 `json:"pre.p_std"`
+	PreObjective string  `json:"pre.objective,omitempty"` // edm (default) | fm (flow matching; only with post.method meanflow or lmd)
+}
 
-	// Stage 2: CMT mid-training.
+// Midtraining is stage 2, CMT: the teacher's solver and the pairs' regression.
+type Midtraining struct {
 	Solver      string `json:"mid.solver"`       // solver.Methods: dpm3 | dpm2 | dpm1 | dpm3-taylor | heun | euler
 	SolverSteps int    `json:"mid.solver_steps"` // M (16 in the paper)
 	// SolverTEnd, if above sigma_min, stops the teacher's solver at that noise level and ends every trajectory with
@@ -82,21 +103,26 @@ type Preset struct {
 	MidDistance  string  `json:"mid.distance"` // l2sq | l2 | huber
 	MidHuberC    float64 `json:"mid.huber_c"`
 	MidPairs     string  `json:"mid.pairs"` // all (every trajectory point; "" means all) | endpoint (only x_T → x̂₀, ablation)
+}
 
-	// Stage 3: ECT post-training (from each init).
-	Inits        string  `json:"post.inits"` // comma-separated subset of cmt,diffusion,scratch
+// MidtrainingMF are CMT-MF's own keys (the flow-map road; mid.solver, mid.trajectories, mid.steps … are shared).
+type MidtrainingMF struct {
+	MFPairs string  `json:"mid.mf_pairs,omitempty"`    // CMT-MF pairs (i > j): all (uniform over pairs) | end (t_j = 0 only)
+	MFSpace string  `json:"mid.mf_space,omitempty"`    // CMT-MF loss: velocity (the paper's) | map ((t_i−t_j)²-weighted)
+	MFDiag  float64 `json:"mid.mf_diag,omitempty"`     // fraction of CMT-MF pairs on the diagonal (teacher velocity target)
+	MFGrids int     `json:"mid.grid_shifts,omitempty"` // CMT-MF pair pool solved on this many shifted log-SNR grids (1 = one grid)
+}
+
+// Posttraining is stage 3, from each initialisation: the optimiser, the method and the per-init recipes.
+type Posttraining struct {
+	Inits        string  `json:"post.inits"`            // comma-separated subset of cmt,diffusion,scratch
+	PostMethod   string  `json:"post.method,omitempty"` // ect (default) | ict | meanflow | lmd (PostMethods)
 	PostSteps    int     `json:"post.steps"`
 	PostBatch    int     `json:"post.batch"`
 	PostLR       float64 `json:"post.lr"`
 	PostEMA      float64 `json:"post.ema"`
-	PostSchedule string  `json:"post.lr_schedule"`  // constant | linear (decay to 0)
-	Q            float64 `json:"post.q"`            // Δt ratio q
-	DoubleEvery  int     `json:"post.double_every"` // 0: fixed q
-	PostDistance string  `json:"post.distance"`
-	PostHuberC   float64 `json:"post.huber_c"`
-	ECTPMean     float64 `json:"post.p_mean"`
-	ECTPStd      float64 `json:"post.p_std"`
-	ECD          string  `json:"post.ecd"` // "" (ECT) | euler | heun (teacher step for x_r)
+	PostSchedule string  `json:"post.lr_schedule"`     // constant | linear (decay to 0)
+	PostBeta2    float64 `json:"post.beta2,omitempty"` // Adam β₂ of post-training (0 → 0.999)
 
 	// Per-initialisation post-training recipes: space-separated post.* overrides applied when post-training from
 	// that init, e.g. "post.lr=1e-3 post.q=64" (each init's baseline tuned as hard as the others, issue 11), and
@@ -104,31 +130,44 @@ type Preset struct {
 	RecipeCMT       string `json:"post.recipe.cmt,omitempty"`
 	RecipeDiffusion string `json:"post.recipe.diffusion,omitempty"`
 	RecipeScratch   string `json:"post.recipe.scratch,omitempty"`
+}
 
-	// Flow-map pipeline (toy2d-mf): a flow-matching teacher on t ∈ [0, 1] (z_t = (1−t)x₀ + tε), CMT for the
-	// general map h(x, t, s), then MeanFlow or Lagrangian map distillation (LMD). sigma_max/sigma_min still set the
-	// teacher solver's EDM grid (t = σ/(1+σ)); pre.p_mean/pre.p_std are then the logit-normal law of t.
-	PreObjective string  `json:"pre.objective,omitempty"`   // edm (default) | fm (flow matching; only with post.method meanflow or lmd)
-	PostMethod   string  `json:"post.method,omitempty"`     // ect (default) | ict | meanflow | lmd (PostMethods)
-	MFPairs      string  `json:"mid.mf_pairs,omitempty"`    // CMT-MF pairs (i > j): all (uniform over pairs) | end (t_j = 0 only)
-	MFSpace      string  `json:"mid.mf_space,omitempty"`    // CMT-MF loss: velocity (the paper's) | map ((t_i−t_j)²-weighted)
-	MFDiag       float64 `json:"mid.mf_diag,omitempty"`     // fraction of CMT-MF pairs on the diagonal (teacher velocity target)
-	MFGrids      int     `json:"mid.grid_shifts,omitempty"` // CMT-MF pair pool solved on this many shifted log-SNR grids (1 = one grid)
-	MFTMean      float64 `json:"post.t_mean,omitempty"`     // t = sigmoid(N(t_mean, t_std²))
-	MFTStd       float64 `json:"post.t_std,omitempty"`
-	MFRMean      float64 `json:"post.r_mean,omitempty"` // r = sigmoid(N(r_mean, r_std²)), then ordered with t
-	MFRStd       float64 `json:"post.r_std,omitempty"`
-	MFRatio      float64 `json:"post.ratio,omitempty"`      // fraction of (t, r) draws with r ≠ t
-	MFOrder      string  `json:"post.tr_order,omitempty"`   // v0 (paper: max/min, then r = t mask) | v1 (mask, then r = min(t, r))
-	MFP          float64 `json:"post.adaptive_p,omitempty"` // adaptive weight ℓ/sg(ℓ + c)^p
-	MFC          float64 `json:"post.adaptive_c,omitempty"`
-	MFJVP        string  `json:"post.jvp,omitempty"`    // exact (double VJP) | fd (central finite difference)
-	MFFDEps      float64 `json:"post.fd_eps,omitempty"` // finite-difference step (post.jvp=fd)
-	PostBeta2    float64 `json:"post.beta2,omitempty"`  // Adam β₂ of post-training (0 → 0.999)
-	ICTS0        int     `json:"post.ict_s0,omitempty"` // iCT curriculum: grid intervals at the start (0 → 10)
-	ICTS1        int     `json:"post.ict_s1,omitempty"` // and at most (0 → 1280)
+// ECTSettings are ECT's (and ECD's) keys.
+type ECTSettings struct {
+	Q            float64 `json:"post.q"`            // Δt ratio q
+	DoubleEvery  int     `json:"post.double_every"` // 0: fixed q
+	PostDistance string  `json:"post.distance"`
+	PostHuberC   float64 `json:"post.huber_c"`
+	ECTPMean     float64 `json:"post.p_mean"` // ln t ~ N(p_mean, p_std²) (iCT's index law too)
+	ECTPStd      float64 `json:"post.p_std"`
+	ECD          string  `json:"post.ecd"` // "" (ECT) | euler | heun (teacher step for x_r)
+}
 
-	// Evaluation.
+// MeanFlowSettings are MeanFlow's and LMD's keys. The flow-map pipeline (toy2d-mf) runs on flow-matching time
+// t ∈ [0, 1] (z_t = (1−t)x₀ + tε): a flow-matching teacher, CMT for the general map h(x, t, s), then MeanFlow or
+// Lagrangian map distillation (LMD). sigma_max/sigma_min still set the teacher solver's EDM grid (t = σ/(1+σ));
+// pre.p_mean/pre.p_std are then the logit-normal law of t.
+type MeanFlowSettings struct {
+	MFTMean float64 `json:"post.t_mean,omitempty"` // t = sigmoid(N(t_mean, t_std²))
+	MFTStd  float64 `json:"post.t_std,omitempty"`
+	MFRMean float64 `json:"post.r_mean,omitempty"` // r = sigmoid(N(r_mean, r_std²)), then ordered with t
+	MFRStd  float64 `json:"post.r_std,omitempty"`
+	MFRatio float64 `json:"post.ratio,omitempty"`      // fraction of (t, r) draws with r ≠ t
+	MFOrder string  `json:"post.tr_order,omitempty"`   // v0 (paper: max/min, then r = t mask) | v1 (mask, then r = min(t, r))
+	MFP     float64 `json:"post.adaptive_p,omitempty"` // adaptive weight ℓ/sg(ℓ + c)^p
+	MFC     float64 `json:"post.adaptive_c,omitempty"`
+	MFJVP   string  `json:"post.jvp,omitempty"`    // exact (double VJP) | fd (central finite difference)
+	MFFDEps float64 `json:"post.fd_eps,omitempty"` // finite-difference step (post.jvp=fd)
+}
+
+// ICTSettings are iCT's curriculum (post.method=ict).
+type ICTSettings struct {
+	ICTS0 int `json:"post.ict_s0,omitempty"` // grid intervals at the start (0 → 10)
+	ICTS1 int `json:"post.ict_s1,omitempty"` // and at most (0 → 1280)
+}
+
+// Evaluation are the evaluation keys.
+type Evaluation struct {
 	EvalEvery   int     `json:"eval.every"`   // post-training steps between evaluations (and checkpoints)
 	EvalSamples int     `json:"eval.samples"` // samples per evaluation (≥ 5000)
 	TMid        float64 `json:"eval.t_mid"`   // 2-step sampler's intermediate time
@@ -153,47 +192,79 @@ type Preset struct {
 
 // Presets are the named configurations.
 var Presets = map[string]Preset{
-	"toy2d": {
-		Name: "toy2d", Data: "gmm8",
+	"toy2d":         toy2d,
+	"toy2d-mf":      toy2dMF,
+	"toy2d-checker": toy2dChecker,
+	"mnist-quick":   mnistQuick,
+	"mnist-gpu":     mnistGPU,
+	"cifar10":       cifar10,
+}
+
+// toy2d is the default: 8 Gaussians, EDM teacher → CMT → ECT from each init (make run).
+var toy2d = Preset{
+	Name: "toy2d", Data: "gmm8",
+	TimeConvention: TimeConvention{
 		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
+	},
+	Backbone: Backbone{
 		// Time-embedding frequencies 0.5–2 rad per unit of c_noise: with 0.5–32 (the first backbone) ECT learned
 		// 5–30× less in the same steps (experiments/sweeps/backbone.txt; README, "Why the time embedding is smooth").
 		Hidden: 128, Layers: 4, MLPFreqMax: 2,
+	},
+	Pretraining: Pretraining{
 		PreSteps: 3000, PreBatch: 512, PreLR: 2e-3, PreEMA: 0.995, PMean: -1.2, PStd: 1.2,
-		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192,
-		MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
+	},
+	Midtraining: Midtraining{
+		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192, MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995,
+		MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
+	},
+	Posttraining: Posttraining{
 		// ECT: shared settings (the recipe of the comparison with an independent implementation, issue 16), then
 		// each init's own learning rate, schedule and q, chosen on seed 0 (experiments/sweeps/tune-ect.txt: the
 		// lowest final 1-step energy over 22 recipes; README, "Fair comparison").
 		Inits: "cmt,diffusion,scratch", PostSteps: 3000, PostBatch: 512, PostLR: 2e-4, PostEMA: 0.995, PostSchedule: "constant",
-		Q: 16, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
 		// Each init's 2-step t_mid: the lowest final 2-step energy over t_mid ∈ {0.1, …, 3.2} on seed 0 with its
 		// recipe (experiments/sweeps/tune-tmid.txt): cmt 0.2 (4.6e-4; 0.8 gave 8.9e-4), diffusion 0.2 (5.9e-4;
 		// 9.4e-4), scratch 0.4 (9.0e-4; 1.0e-3).
 		RecipeCMT:       "post.lr=1e-4 post.lr_schedule=linear eval.t_mid=0.2",
 		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=linear eval.t_mid=0.2",
 		RecipeScratch:   "post.lr=1e-3 post.q=64 eval.t_mid=0.4",
+	},
+	ECTSettings: ECTSettings{
+		Q: 16, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
+	},
+	Evaluation: Evaluation{
 		// The CMT student as it leaves mid-training, a model of its own (step 0 of the same runs): 0.4 (5.9e-4;
 		// 0.8 gave 6.5e-4, 0.2 1.2e-3).
-		TMidStudent: 0.4,
-		EvalEvery:   250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
+		TMidStudent: 0.4, EvalEvery: 250, EvalSamples: 5000, TMid: 0.8, SW2Proj: 64,
 	},
-	"toy2d-mf": {
-		Name: "toy2d-mf", Data: "gmm8",
+}
+
+// toy2dMF is the flow-map road on the same data: flow-matching teacher → CMT-MF → MeanFlow from each init.
+var toy2dMF = Preset{
+	Name: "toy2d-mf", Data: "gmm8",
+	TimeConvention: TimeConvention{
 		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
+	},
+	Backbone: Backbone{
 		Hidden: 128, Layers: 4,
+	},
+	Pretraining: Pretraining{
 		PreObjective: "fm", PreSteps: 3000, PreBatch: 512, PreLR: 2e-3, PreEMA: 0.995, PMean: 0, PStd: 1,
-		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192,
-		MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995, MidDistance: "l2sq", MidHuberC: 0.03,
+	},
+	Midtraining: Midtraining{
+		Solver: "dpm3", SolverSteps: 16, Trajectories: 8192, MidSteps: 1500, MidBatch: 512, MidLR: 1e-3, MidEMA: 0.995,
+		MidDistance: "l2sq", MidHuberC: 0.03,
+	},
+	MidtrainingMF: MidtrainingMF{
 		MFPairs: "all", MFSpace: "velocity", MFGrids: 8,
+	},
+	Posttraining: Posttraining{
 		// MeanFlow's improved CIFAR-10 recipe (v1 times, ratio 0.75) at lr 1e-3 with linear decay; 2000 steps keep
 		// the default run under 5 minutes on 2 cores. Each init's lr and schedule chosen on seed 0
 		// (experiments/sweeps/tune-mf.txt: the lowest final 1-step energy over 8 recipes).
 		Inits: "cmt,diffusion,scratch", PostMethod: "meanflow", PostSteps: 2000, PostBatch: 512, PostLR: 1e-3,
-		PostEMA: 0.995, PostSchedule: "linear", Q: 1024, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
-		MFTMean: -0.6, MFTStd: 1.6, MFRMean: -4, MFRStd: 1.6, MFRatio: 0.75, MFOrder: "v1", MFP: 1, MFC: 1e-3,
-		MFJVP: "exact", MFFDEps: 1e-3,
-		EvalEvery: 250, EvalSamples: 5000, TMid: 0.5, SW2Proj: 64,
+		PostEMA: 0.995, PostSchedule: "linear",
 		// Each init's 2-step t_mid (samples 1 → t_mid → 0), the lowest final 2-step energy over t_mid ∈ {0.2, …,
 		// 0.95} on seed 0 (experiments/sweeps/tune-tmid-mf.txt): cmt 0.95 (2.5e-3; 0.5 gave 5.1e-3), diffusion 0.8
 		// (3.7e-3; 8.7e-3), scratch 0.95 (7.7e-3; 1.3e-2). Near 1 the second step adds little: here MeanFlow's 2-step
@@ -201,6 +272,16 @@ var Presets = map[string]Preset{
 		RecipeCMT:       "post.lr=1e-3 post.lr_schedule=linear eval.t_mid=0.95",
 		RecipeDiffusion: "post.lr=1e-3 post.lr_schedule=constant eval.t_mid=0.8",
 		RecipeScratch:   "post.lr=3e-3 post.lr_schedule=linear eval.t_mid=0.95",
+	},
+	ECTSettings: ECTSettings{
+		Q: 1024, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
+	},
+	MeanFlowSettings: MeanFlowSettings{
+		MFTMean: -0.6, MFTStd: 1.6, MFRMean: -4, MFRStd: 1.6, MFRatio: 0.75, MFOrder: "v1", MFP: 1, MFC: 1e-3,
+		MFJVP: "exact", MFFDEps: 1e-3,
+	},
+	Evaluation: Evaluation{
+		EvalEvery: 250, EvalSamples: 5000, TMid: 0.5, SW2Proj: 64,
 		// The CMT-MF student as it leaves mid-training: 0.2 (7.9e-4; 0.1 gave 1.1e-3, 0.35 9.3e-4, 0.95 1.4e-3).
 		TMidStudent: 0.2,
 	},
@@ -233,11 +314,14 @@ func (p *Preset) Set(overrides string) error {
 		return nil
 	}
 	v := reflect.ValueOf(p).Elem()
-	byKey := map[string]int{}
+	byKey := map[string][]int{} // key → index path through the embedded stage structs
 	var keys []string
-	for i := 0; i < v.NumField(); i++ {
-		k, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",") // drop ",omitempty"
-		byKey[k] = i
+	for _, f := range reflect.VisibleFields(v.Type()) {
+		if f.Anonymous {
+			continue
+		}
+		k, _, _ := strings.Cut(f.Tag.Get("json"), ",") // drop ",omitempty"
+		byKey[k] = f.Index
 		keys = append(keys, k)
 	}
 	for _, kv := range splitSettings(overrides) {
@@ -255,7 +339,7 @@ func (p *Preset) Set(overrides string) error {
 		if !found {
 			return fmt.Errorf("-set: unknown key %q; %s", k, keyHint(k, keys))
 		}
-		f := v.Field(i)
+		f := v.FieldByIndex(i)
 		switch f.Kind() {
 		case reflect.String:
 			f.SetString(val)
