@@ -1,6 +1,3 @@
-// Package pipeline runs the paper's three stages end to end on low-dimensional data — pre-training → CMT
-// mid-training → ECT post-training from each initialisation — and evaluates them. experiments/cmt and the
-// notebooks call it.
 package pipeline
 
 import (
