@@ -151,7 +151,7 @@ func shortLabel(stage string) string {
 		return "pre-training"
 	case strings.HasPrefix(stage, "post_"):
 		method, init, _ := strings.Cut(strings.TrimPrefix(stage, "post_"), "_")
-		return strings.ToUpper(method) + " from " + init
+		return pipeline.MethodTitle(method) + " from " + init
 	}
 	return stageLabel(stage)
 }
@@ -167,7 +167,7 @@ func stageLabel(stage string) string {
 		return "CMT-MF mid-training"
 	case strings.HasPrefix(stage, "post_"):
 		method, init, _ := strings.Cut(strings.TrimPrefix(stage, "post_"), "_")
-		return strings.ToUpper(method) + " post-training from the " + init + " init"
+		return pipeline.MethodTitle(method) + " post-training from the " + init + " init"
 	}
 	return stage
 }

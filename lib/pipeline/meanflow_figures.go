@@ -34,7 +34,7 @@ func (r *Run) fewStepRows(inits []string) ([]fewStepRow, error) {
 	}
 	for _, init := range inits {
 		if st := r.Post[init]; st != nil {
-			ms = append(ms, entry{r.P.PostMethod + " from " + init, methodTitle(r.P.PostMethod) + " from " + init, init, st.Step, st.EMAFunc2(r.psiFwd)})
+			ms = append(ms, entry{r.P.PostMethod + " from " + init, MethodTitle(r.P.PostMethod) + " from " + init, init, st.Step, st.EMAFunc2(r.psiFwd)})
 		}
 	}
 	var rows []fewStepRow
@@ -128,7 +128,7 @@ func (r *Run) figuresFlowMap(rows []fewStepRow) error {
 		x := (*s)[0].X
 		*s = append(*s, plots.Series{Name: "noise floor (data vs data)", X: []float64{x[0], x[len(x)-1]}, Y: []float64{floor, floor}})
 	}
-	what := methodTitle(p.PostMethod)
+	what := MethodTitle(p.PostMethod)
 	if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_energy_1step.png"), "1-step energy distance during "+what+" post-training",
 		"post-training step", p.energyAxis(), e1, true); err != nil {
 		return err

@@ -537,7 +537,18 @@ func (p Preset) RecipeText(init string) string {
 	if q.TMid != p.TMid {
 		tmid = fmt.Sprintf(", 2-step t_mid %g", q.TMid)
 	}
-	if q.FlowMap() {
+	switch q.PostMethod {
+	case "", "ect":
+	case "ict":
+		s0, s1 := q.ICTS0, q.ICTS1
+		if s0 == 0 {
+			s0 = 10
+		}
+		if s1 == 0 {
+			s1 = 1280
+		}
+		return fmt.Sprintf("%s: lr %g (%s), iCT grid %d → %d intervals, %d steps%s", init, q.PostLR, sched, s0, s1, q.PostSteps, tmid)
+	default:
 		return fmt.Sprintf("%s: lr %g (%s), %d steps%s", init, q.PostLR, sched, q.PostSteps, tmid)
 	}
 	dt := fmt.Sprintf("q %g", q.Q)

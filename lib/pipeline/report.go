@@ -17,8 +17,8 @@ type Report struct {
 	Notes   []string   // recipes, the teacher's curve, stage times
 }
 
-// methodTitle names a post-training method in tables and figures.
-func methodTitle(method string) string {
+// MethodTitle names a post-training method in tables, figures and notebooks: ECT, ECD-HEUN, iCT, MeanFlow, LMD.
+func MethodTitle(method string) string {
 	if t, ok := map[string]string{"meanflow": "MeanFlow", "lmd": "LMD", "ict": "iCT"}[method]; ok {
 		return t
 	}
@@ -84,7 +84,7 @@ func (s Summary) Report() Report {
 	}
 	var recipes []string
 	for _, r := range s.Posttrain {
-		row(fmt.Sprintf("%s from %s (t_mid %g)", methodTitle(r.Method), r.Init, p.ForInit(r.Init).TMid), fmt.Sprint(r.Steps),
+		row(fmt.Sprintf("%s from %s (t_mid %g)", MethodTitle(r.Method), r.Init, p.ForInit(r.Init).TMid), fmt.Sprint(r.Steps),
 			span(r.Start.One, r.Final.One), span(r.Start.Two, r.Final.Two), r.Four, r.Final.One)
 		recipes = append(recipes, p.RecipeText(r.Init))
 	}
