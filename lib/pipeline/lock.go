@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,9 @@ var (
 	locksMu sync.Mutex
 	locks   = map[string]*flock.Flock{} // run folders this process holds, by absolute path
 )
+
+// ErrInUse marks a run folder locked by another process.
+var ErrInUse = errors.New("run folder in use")
 
 // lockRunDir takes the run folder's lock for this process, or says which process holds it. Two processes on one
 // folder would write the same checkpoints; one process may open the same folder again (a notebook's stages).
@@ -45,7 +49,7 @@ func lockRunDir(dir string) error {
 				who = fmt.Sprintf("process %d", pid)
 			}
 		}
-		return fmt.Errorf("the run folder %s is in use by %s: wait for it to finish, or give this run another folder (-out)", dir, who)
+		return fmt.Errorf("the run folder %s is in use by %s: wait for it to finish, or give this run another folder (-out): %w", dir, who, ErrInUse)
 	}
 	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		l.Unlock()

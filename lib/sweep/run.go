@@ -26,7 +26,9 @@ func RunDir(dir string, v Variant, seed int64) string {
 
 // Run runs every variant × seed of the spec that has no summary.json yet, in order, each in RunDir with its
 // log in run.log there; a run interrupted before (killed, or ctx cancelled) resumes from its checkpoints. Every
-// variant's settings are checked before any run starts. status gets one line per run.
+// variant's settings are checked before any run starts. status gets one line per run. Several processes may run
+// the same spec at once: a run another process holds (its folder's lock) is skipped, so they share the work
+// (seeds first: each seed's teacher is trained once); run again once they are done for the complete set.
 func Run(ctx context.Context, s Spec, dir string, b compute.Backend, status io.Writer) error {
 	presets := make([]pipeline.Preset, len(s.Variants))
 	for i, v := range s.Variants {
@@ -39,7 +41,7 @@ func Run(ctx context.Context, s Spec, dir string, b compute.Backend, status io.W
 		}
 		presets[i] = p
 	}
-	total, n := len(s.Variants)*len(s.Seeds), 0
+	total, n, skipped := len(s.Variants)*len(s.Seeds), 0, 0
 	for _, seed := range s.Seeds {
 		for i, v := range s.Variants {
 			n++
@@ -72,12 +74,20 @@ func Run(ctx context.Context, s Spec, dir string, b compute.Backend, status io.W
 				err = r.All(ctx)
 			}
 			logf.Close()
+			if errors.Is(err, pipeline.ErrInUse) {
+				fmt.Fprintln(status, "running in another process: skipped")
+				skipped++
+				continue
+			}
 			if err != nil {
 				fmt.Fprintln(status, "failed")
 				return fmt.Errorf("variant %s seed %d: %w (log: %s; rerun to resume)", v.Name, seed, err, filepath.Join(out, "run.log"))
 			}
 			fmt.Fprintf(status, "%.0f s\n", time.Since(t0).Seconds())
 		}
+	}
+	if skipped > 0 {
+		return fmt.Errorf("%d runs were in use by other processes: run the sweep again once they finish, for the whole set: %w", skipped, pipeline.ErrInUse)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package sweep
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/gocmt/cmt/lib/backend"
+	"github.com/gocmt/cmt/lib/pipeline"
+	"github.com/gofrs/flock"
 )
 
 const tiny = `# a tiny sweep
@@ -156,5 +159,38 @@ func TestRunCollect(t *testing.T) {
 	}
 	if tab := CompareTable(d); !strings.Contains(tab, "| b | scratch init, ect |") {
 		t.Errorf("compare table:\n%s", tab)
+	}
+}
+
+// Two processes on one sweep share the work: a run whose folder another process holds (its lock, taken here by a
+// second file description as another process would) is skipped with a status line, the others run, and Run
+// reports ErrInUse so the caller knows the set is incomplete; once the lock is gone, running again finishes it.
+func TestRunSkipsRunsInUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 4 tiny pipelines")
+	}
+	s, _ := Parse(strings.NewReader(tiny))
+	dir := t.TempDir()
+	held := RunDir(dir, s.Variants[0], 1)
+	if err := os.MkdirAll(held, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l := flock.New(filepath.Join(held, pipeline.LockFile))
+	if ok, err := l.TryLock(); !ok || err != nil {
+		t.Fatalf("taking the lock: %v %v", ok, err)
+	}
+	b := backend.MustNew(nil)
+	var status bytes.Buffer
+	err := Run(context.Background(), s, dir, b, &status)
+	if !errors.Is(err, pipeline.ErrInUse) || strings.Count(status.String(), "running in another process: skipped") != 1 {
+		t.Fatalf("with one run held: error %v, status:\n%s", err, status.String())
+	}
+	if res, _ := Collect(s, dir); len(res) != 6 {
+		t.Fatalf("%d results with one run held, want 6 (3 runs × 2 inits)", len(res))
+	}
+	l.Unlock()
+	status.Reset()
+	if err := Run(context.Background(), s, dir, b, &status); err != nil || strings.Count(status.String(), "done before") != 3 {
+		t.Fatalf("after the lock is gone: %v\n%s", err, status.String())
 	}
 }
