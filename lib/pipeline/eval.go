@@ -87,19 +87,37 @@ func (p *Preset) EnergyEstimator() string {
 	return "v"
 }
 
+// MetricFID is the estimator name sweeps and comparisons give image runs, whose scores (in the places 2D runs keep
+// energies) are FIDs.
+const MetricFID = "fid"
+
 // EnergyLabel is the estimator in words, for tables.
 func EnergyLabel(estimator string) string {
-	if estimator == "u" {
+	switch estimator {
+	case "u":
 		return "energy distance² (U-statistic, unbiased)"
+	case MetricFID:
+		return "FID (MNIST: LeNet features; lower is better)"
 	}
 	return "energy distance² (V-statistic)"
+}
+
+// MetricWord is the score's short name: "energy" or "FID".
+func MetricWord(estimator string) string {
+	if estimator == MetricFID {
+		return "FID"
+	}
+	return "energy"
 }
 
 // EnergyAxis is the y label of a log-scale energy figure (short enough for the axis). Log axes do not draw values
 // ≤ 0, which the U-statistic takes near equal laws.
 func EnergyAxis(estimator string) string {
-	if estimator == "u" {
+	switch estimator {
+	case "u":
 		return "energy² (U-statistic), log"
+	case MetricFID:
+		return "FID, log"
 	}
 	return "energy² (V-statistic), log"
 }

@@ -78,7 +78,7 @@ func Compare(s Spec, dir string, target float64) (Dataset, error) {
 		if err != nil {
 			return ds, err
 		}
-		ds.Data, ds.EnergyEstimator, floors[r.Seed] = sum.Resolved.Data, sum.Resolved.EnergyEstimator(), r.Floor
+		ds.Data, ds.EnergyEstimator, floors[r.Seed] = sum.Resolved.Data, r.Estimator, r.Floor
 		c, err := RunCosts(run)
 		if err != nil {
 			return ds, err
@@ -201,11 +201,12 @@ func (p Pipeline) Name() string {
 // CompareTable renders a dataset's pipelines as Markdown.
 func CompareTable(d Dataset) string {
 	var b strings.Builder
+	w := pipeline.MetricWord(d.EnergyEstimator)
 	fmt.Fprintf(&b, "%s (sweep %s): %s; final = mean of the last %d evaluations, mean ± 95 %% interval over seeds; "+
-		"cost to reach 1-step energy %.3g in millions of network evaluations (training examples + teacher NFE) and seconds; "+
-		"noise floor (fresh data vs the reference set) %s; last column: final 1-step energy minus the best pipeline's (%s), paired by seed\n\n",
-		d.Data, d.Sweep, pipeline.EnergyLabel(d.EnergyEstimator), FinalEvals, d.TargetEnergy, d.NoiseFloor, d.Best)
-	fmt.Fprintln(&b, "| variant | pipeline | recipe | seeds | 1-step energy | 2-step energy | total cost (M evals, s) | cost to target (M evals, s) | − best, paired |")
+		"cost to reach 1-step %s %.3g in millions of network evaluations (training examples + teacher NFE) and seconds; "+
+		"noise floor (fresh data vs the reference set) %s; last column: final 1-step score minus the best pipeline's (%s), paired by seed\n\n",
+		d.Data, d.Sweep, pipeline.EnergyLabel(d.EnergyEstimator), FinalEvals, w, d.TargetEnergy, d.NoiseFloor, d.Best)
+	fmt.Fprintf(&b, "| variant | pipeline | recipe | seeds | 1-step %s | 2-step %s | total cost (M evals, s) | cost to target (M evals, s) | − best, paired |\n", w, w)
 	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|")
 	for _, p := range d.Pipelines {
 		ctt := fmt.Sprintf("not reached (%d/%d seeds)", p.CostToTarget.Reached, len(p.Seeds))
@@ -276,20 +277,24 @@ func CompareFigures(d Dataset, dir string) ([]string, error) {
 		byCost = append(byCost, c)
 	}
 	seeds := fmt.Sprint(d.Pipelines[0].Seeds)
+	w := pipeline.MetricWord(d.EnergyEstimator)
 	p1 := filepath.Join(dir, fmt.Sprintf("compare_%s_energy_vs_steps.png", d.Data))
-	if err := plots.Curves(p1, fmt.Sprintf("%s: 1-step energy vs post-training step (seeds %s)", d.Data, seeds),
+	if err := plots.Curves(p1, fmt.Sprintf("%s: 1-step %s vs post-training step (seeds %s)", d.Data, w, seeds),
 		"post-training step", energyAxis(d.EnergyEstimator), bySteps, true); err != nil {
 		return nil, err
 	}
 	p2 := filepath.Join(dir, fmt.Sprintf("compare_%s_energy_vs_cost.png", d.Data))
-	if err := plots.Curves(p2, fmt.Sprintf("%s: 1-step energy vs total cost (seeds %s)", d.Data, seeds),
+	if err := plots.Curves(p2, fmt.Sprintf("%s: 1-step %s vs total cost (seeds %s)", d.Data, w, seeds),
 		"million network evaluations (pre-, mid- and post-training, teacher NFE)", energyAxis(d.EnergyEstimator), byCost, true); err != nil {
 		return nil, err
 	}
 	var reach []plots.Series
 	levels := []float64{0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.0015, 0.001}
-	if d.EnergyEstimator == "u" { // no noise floor of order 1e-3 (V-statistic at 5000 samples): lower levels resolve
+	switch d.EnergyEstimator {
+	case "u": // no noise floor of order 1e-3 (V-statistic at 5000 samples): lower levels resolve
 		levels = append(levels, 5e-4, 2e-4, 1e-4)
+	case pipeline.MetricFID:
+		levels = []float64{300, 200, 150, 120, 100, 90, 80, 70}
 	}
 	for _, p := range d.Pipelines {
 		s := plots.Series{Name: label(p)}
@@ -308,8 +313,8 @@ func CompareFigures(d Dataset, dir string) ([]string, error) {
 		return []string{p1, p2}, nil
 	}
 	p3 := filepath.Join(dir, fmt.Sprintf("compare_%s_cost_to_reach.png", d.Data))
-	if err := plots.Curves(p3, fmt.Sprintf("%s: cost to reach a 1-step energy (seeds %s)", d.Data, seeds),
-		"log10 of the 1-step energy level", "million network evaluations", reach, false); err != nil {
+	if err := plots.Curves(p3, fmt.Sprintf("%s: cost to reach a 1-step %s (seeds %s)", d.Data, w, seeds),
+		"log10 of the 1-step "+w+" level", "million network evaluations", reach, false); err != nil {
 		return nil, err
 	}
 	return []string{p1, p2, p3}, nil

@@ -145,12 +145,13 @@ func Table(s Spec, rows []Row) string {
 	}
 	fmt.Fprintf(&b, "Sweep %s (preset %s; base %s; seeds %v). Final = mean of the last %d evaluations; mean ± 95 %% interval over seeds; %s.\n\n",
 		s.Name, s.Preset, s.Base, s.Seeds, FinalEvals, pipeline.EnergyLabel(est))
+	w := pipeline.MetricWord(est)
 	paired := false
 	for _, r := range rows {
 		paired = paired || r.Paired1.N > 1
 	}
 	if !paired {
-		fmt.Fprintln(&b, "| variant | what it changes | init | seeds | 1-step energy, start | 1-step energy, final | 2-step energy, final |")
+		fmt.Fprintf(&b, "| variant | what it changes | init | seeds | 1-step %s, start | 1-step %s, final | 2-step %s, final |\n", w, w, w)
 		fmt.Fprintln(&b, "|---|---|---|---|---|---|---|")
 		for _, r := range rows {
 			fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s |\n", r.Variant, r.Note, r.Init, r.Final1.N, r.Start1, r.Final1, r.Final2)
@@ -158,7 +159,7 @@ func Table(s Spec, rows []Row) string {
 		return b.String()
 	}
 	first := s.Variants[0].Name
-	fmt.Fprintf(&b, "| variant | what it changes | init | seeds | 1-step energy, start | 1-step energy, final | 2-step energy, final | 1-step − %s's, paired by seed | 2-step − %s's, paired |\n", first, first)
+	fmt.Fprintf(&b, "| variant | what it changes | init | seeds | 1-step %s, start | 1-step %s, final | 2-step %s, final | 1-step − %s's, paired by seed | 2-step − %s's, paired |\n", w, w, w, first, first)
 	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		p1, p2 := "0", "0"
@@ -234,7 +235,7 @@ func Figures(s Spec, res []Result, dir string) ([]string, error) {
 			}
 			series = append(series, se)
 		}
-		title := fmt.Sprintf("%s, %s init: 1-step energy (mean of seeds %v)", s.Name, init, s.Seeds)
+		title := fmt.Sprintf("%s, %s init: 1-step %s (mean of seeds %v)", s.Name, init, pipeline.MetricWord(res[0].Estimator), s.Seeds)
 		if len(series) > maxCurves { // a legend of many curves hides them: keep the best by their final value
 			sort.SliceStable(series, func(i, j int) bool { return finalOf(series[i]) < finalOf(series[j]) })
 			title = fmt.Sprintf("%s, %s init: best %d of %d (seeds %v)", s.Name, init, maxCurves, len(series), s.Seeds)

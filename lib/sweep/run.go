@@ -222,12 +222,21 @@ func Collect(s Spec, dir string) ([]Result, error) {
 				if sum.Teacher != nil {
 					res.Teacher = sum.Teacher.Samples.Energy
 				}
+				if fid := sum.NoiseFloor.FID; fid != nil { // image runs: every score is a FID
+					res.Estimator, res.Floor = pipeline.MetricFID, *fid
+					if sum.Teacher != nil && sum.Teacher.Samples.FID != nil {
+						res.Teacher = *sum.Teacher.Samples.FID
+					}
+				}
 				if len(row.Curve) > 0 {
 					res.Start1 = row.Curve[0][1]
 				}
 				res.Final1, res.Final2 = lastMean(row.Curve, 1), lastMean(row.Curve, 2)
-				if sum.Student != nil {
-					res.Student = &[2]float64{sum.Student.One.Energy, sum.Student.Two.Energy}
+				if st := sum.Student; st != nil {
+					res.Student = &[2]float64{st.One.Energy, st.Two.Energy}
+					if st.One.FID != nil {
+						res.Student = &[2]float64{*st.One.FID, *st.Two.FID}
+					}
 				}
 				out = append(out, res)
 			}
