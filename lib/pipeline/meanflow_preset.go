@@ -35,6 +35,9 @@ func (p *Preset) validateFlowMap() []string {
 	if p.PreObjective != "fm" {
 		errs = append(errs, fmt.Sprintf("post.method=%s needs pre.objective=fm (the flow map lives on flow-matching time)", p.PostMethod))
 	}
+	if p.Net != "" && p.Net != "mlp" {
+		errs = append(errs, fmt.Sprintf("post.method=%s needs net=mlp: the two-time flow map h(x, t, s) is built on the MLP only", p.PostMethod))
+	}
 	if _, err := cmt.ParsePairScheme(p.MFPairs); err != nil {
 		errs = append(errs, "mid.mf_pairs: "+err.Error())
 	}

@@ -70,6 +70,7 @@ func TestPostMethodValidation(t *testing.T) {
 		{"toy2d", "post.method=ict;post.ict_s0=-1", "post.ict_s0"},
 		{"toy2d", "post.method=ict;post.ict_s0=100;post.ict_s1=10", "post.ict_s1 ≥ post.ict_s0"},
 		{"toy2d-mf", "post.method=ict", "needs a flow-map post.method"},
+		{"toy2d-mf", "net=dit", "needs net=mlp"},
 	} {
 		p, _ := Lookup(c.preset)
 		if err := p.Set(c.set); err == nil || !strings.Contains(err.Error(), c.want) {
