@@ -56,7 +56,7 @@ func NewNet(b compute.Backend, name string, store *model.Store, pre nets.EDM, bb
 // initialisation hands to post-training.
 func FromStage(b compute.Backend, name string, st *train.Stage, pre nets.EDM, bb nets.Backbone) (*Net, error) {
 	store := model.NewStore()
-	if err := train.CopyWeights(st.Store, "/ema/net", store, "/net"); err != nil {
+	if err := train.CopyWeights(st.Store, train.EMAPath, store, train.NetPath); err != nil {
 		return nil, fmt.Errorf("bias: %s: %w", name, err)
 	}
 	return NewNet(b, name, store, pre, bb, st.Dim)

@@ -69,10 +69,10 @@ func (r *Run) TeacherTrajectoriesFM() error {
 
 // initFromTeacher copies the teacher's EMA weights into a two-time stage (second time input off) and its EMA.
 func initFromTeacher(teacher, st *train.Stage) error {
-	if err := nets.WidenTimes(teacher.Store, "/ema/net", st.Store, "/net"); err != nil {
+	if err := nets.WidenTimes(teacher.Store, train.EMAPath, st.Store, train.NetPath); err != nil {
 		return fmt.Errorf("%s: initialising from the teacher: %w", st.Name, err)
 	}
-	return train.CopyWeights(st.Store, "/net", st.Store, "/ema/net")
+	return train.CopyWeights(st.Store, train.NetPath, st.Store, train.EMAPath)
 }
 
 // shiftedLogSNRGrid is the log-SNR grid of LogSNRGrid(tMax, tMin, steps) with its interior points moved by a

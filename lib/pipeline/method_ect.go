@@ -30,7 +30,7 @@ func (ectMethod) Prepare(r *Run, p Preset, st *train.Stage, init string) error {
 	if err != nil || resumed || p.ECD == "" {
 		return err
 	}
-	return train.CopyWeights(r.Teacher.Store, "/ema/net", st.Store, "/teacher/net") // ECD's frozen teacher
+	return train.CopyWeights(r.Teacher.Store, train.EMAPath, st.Store, train.TeacherPath) // ECD's frozen teacher
 }
 
 func (ectMethod) Objective(r *Run, p Preset) train.Objective {
@@ -41,7 +41,7 @@ func (ectMethod) Objective(r *Run, p Preset) train.Objective {
 		loss.Teacher, loss.TeacherPre, loss.Heun = r.Net, r.Pre, p.ECD == "heun"
 	}
 	return func(root *model.Scope, in []*Node) *Node {
-		return loss.Loss(train.NetScope(root), root.At("teacher").At("net"), in[0], in[1])
+		return loss.Loss(train.NetScope(root), train.TeacherScope(root), in[0], in[1])
 	}
 }
 

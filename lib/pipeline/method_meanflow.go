@@ -33,15 +33,15 @@ func (m meanFlowMethod) Prepare(r *Run, _ Preset, st *train.Stage, init string) 
 	}
 	switch init {
 	case "cmt":
-		err = train.CopyWeights(r.Mid.Store, "/ema/net", st.Store, "/net")
+		err = train.CopyWeights(r.Mid.Store, train.EMAPath, st.Store, train.NetPath)
 		if err == nil {
-			err = train.CopyWeights(st.Store, "/net", st.Store, "/ema/net")
+			err = train.CopyWeights(st.Store, train.NetPath, st.Store, train.EMAPath)
 		}
 	case "diffusion":
 		err = initFromTeacher(r.Teacher, st)
 	}
 	if err == nil && m.lmd {
-		err = train.CopyWeights(r.Teacher.Store, "/ema/net", st.Store, "/teacher/net")
+		err = train.CopyWeights(r.Teacher.Store, train.EMAPath, st.Store, train.TeacherPath)
 	}
 	return err
 }
@@ -54,7 +54,7 @@ func (m meanFlowMethod) Objective(r *Run, p Preset) train.Objective {
 		l := flowmap.LMD{Map: fm, Teacher: flowmap.Velocity(r.fmTeacher().Velocity), Times: times, P: p.MFP, C: p.MFC,
 			JVP: flowmap.JVPMode(p.MFJVP), FDEps: p.MFFDEps}
 		return func(root *model.Scope, in []*Node) *Node {
-			return l.Loss(train.NetScope(root), root.At("teacher").At("net"), in[0])
+			return l.Loss(train.NetScope(root), train.TeacherScope(root), in[0])
 		}
 	}
 	l := flowmap.MeanFlow{Map: fm, Times: times, P: p.MFP, C: p.MFC, JVP: flowmap.JVPMode(p.MFJVP), FDEps: p.MFFDEps}

@@ -49,10 +49,21 @@ type Forward func(net *model.Scope, x, t *Node) *Node
 // host batch tensors, in the order Batch returns them.
 type Objective func(root *model.Scope, inputs []*Node) *Node
 
-// NetScope is the scope of the trained weights, /net.
+// The named scopes of a stage's Store: the trained weights, their moving average, and a frozen teacher that an
+// objective reads (ECD, LMD), as variable-path prefixes.
+const (
+	NetPath     = "/net"
+	EMAPath     = "/ema/net"
+	TeacherPath = "/teacher/net"
+)
+
+// TeacherScope is the scope of the frozen teacher, TeacherPath.
+func TeacherScope(root *model.Scope) *model.Scope { return root.At("teacher").At("net") }
+
+// NetScope is the scope of the trained weights, NetPath.
 func NetScope(root *model.Scope) *model.Scope { return root.At("net") }
 
-// EMAScope is the scope of their moving average, /ema/net.
+// EMAScope is the scope of their moving average, EMAPath.
 func EMAScope(root *model.Scope) *model.Scope { return root.At("ema").At("net") }
 
 // Stage is one training stage with its own Store.
@@ -155,11 +166,11 @@ func (s *Stage) Prepare(initFrom *model.Store) (resumed bool, err error) {
 		return false, fmt.Errorf("%s: building the network: %w", s.Name, err)
 	}
 	if initFrom != nil {
-		if err := CopyWeights(initFrom, "/ema/net", s.Store, "/net"); err != nil {
+		if err := CopyWeights(initFrom, EMAPath, s.Store, NetPath); err != nil {
 			return false, fmt.Errorf("%s: initialising from the previous stage: %w", s.Name, err)
 		}
 	}
-	return false, CopyWeights(s.Store, "/net", s.Store, "/ema/net")
+	return false, CopyWeights(s.Store, NetPath, s.Store, EMAPath)
 }
 
 // CopyWeights copies every variable under fromPrefix in `from` to the same relative path under toPrefix in `to`,
@@ -188,7 +199,7 @@ func CopyWeights(from *model.Store, fromPrefix string, to *model.Store, toPrefix
 			if err != nil {
 				return err
 			}
-			dv.SetTrainable(toPrefix == "/net")
+			dv.SetTrainable(toPrefix == NetPath)
 		}
 		n++
 	}
