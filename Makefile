@@ -61,6 +61,13 @@ sweep:
 compare:
 	go run ./experiments/compare $(ARGS)
 
+## compare-mnist: the fair comparison on MNIST (mnist-quick, each init's ECT recipe tuned on seed 0, seeds 1–3,
+## MNIST-FID; ≈ 65 min on 2 cores; run it in two terminals to share the seeds): runs/compare-mnist/summary.json,
+## table.md, figures/compare_mnist_*
+.PHONY: compare-mnist
+compare-mnist:
+	go run ./experiments/compare -files experiments/sweeps/compare-mnist.txt -summary runs/compare-mnist $(ARGS)
+
 ## bench: W1–W4 interleaved with the PyTorch CPU peer (ROUNDS=3) on a quiet machine (refuses a busy one); prints
 ## go/torch ratios of medians, each side's CPU use, noisy workloads flagged
 .PHONY: bench bench-options

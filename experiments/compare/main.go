@@ -26,6 +26,7 @@ func main() {
 	out := flag.String("out", "runs/compare", "where the runs, summary.json and table.md go")
 	figures := flag.String("figures", "figures", "directory for the figures")
 	report := flag.Bool("report", false, "do not train: report the runs finished so far")
+	summaryDir := flag.String("summary", "", "where summary.json and table.md go (default: -out), e.g. to report one dataset without replacing make compare's")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fail(fmt.Errorf("unexpected arguments %q", flag.Args()))
@@ -84,14 +85,19 @@ func main() {
 		}
 		fmt.Fprintf(&table, "Figures: %s\n\n", strings.Join(paths, ", "))
 	}
-	if err := runlog.WriteJSONAtomic(filepath.Join(*out, "summary.json"), summary); err != nil {
+	if *summaryDir == "" {
+		*summaryDir = *out
+	} else if err := os.MkdirAll(*summaryDir, 0o755); err != nil {
 		fail(err)
 	}
-	if err := os.WriteFile(filepath.Join(*out, "table.md"), []byte(table.String()), 0o644); err != nil {
+	if err := runlog.WriteJSONAtomic(filepath.Join(*summaryDir, "summary.json"), summary); err != nil {
+		fail(err)
+	}
+	if err := os.WriteFile(filepath.Join(*summaryDir, "table.md"), []byte(table.String()), 0o644); err != nil {
 		fail(err)
 	}
 	fmt.Print(table.String())
-	fmt.Printf("wrote %s and %s\n", filepath.Join(*out, "summary.json"), filepath.Join(*out, "table.md"))
+	fmt.Printf("wrote %s and %s\n", filepath.Join(*summaryDir, "summary.json"), filepath.Join(*summaryDir, "table.md"))
 }
 
 func fail(err error) {
