@@ -23,7 +23,7 @@ func (p *Preset) validateFlowMap() []string {
 	if _, ok := PostMethods[p.PostMethod]; !ok && p.PostMethod != "" {
 		errs = append(errs, fmt.Sprintf("post.method %q: use one of %s", p.PostMethod, methodNames()))
 	}
-	if p.ICTS0 < 0 || p.ICTS1 < 0 || (p.ICTS0 > 0 && p.ICTS1 > 0 && p.ICTS1 < p.ICTS0) {
+	if s0, s1 := p.Curriculum(); p.ICTS0 < 0 || p.ICTS1 < 0 || s1 < s0 {
 		errs = append(errs, "post.ict_s0 and post.ict_s1 must be ≥ 0 (0: iCT's 10 and 1280) with post.ict_s1 ≥ post.ict_s0")
 	}
 	if !p.FlowMap() {

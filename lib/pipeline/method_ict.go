@@ -25,13 +25,7 @@ func (ictMethod) Prepare(r *Run, _ Preset, st *train.Stage, init string) error {
 }
 
 func (ictMethod) loss(r *Run, p Preset) flowmap.ICT {
-	s0, s1 := p.ICTS0, p.ICTS1
-	if s0 == 0 {
-		s0 = 10
-	}
-	if s1 == 0 {
-		s1 = 1280
-	}
+	s0, s1 := p.Curriculum()
 	return flowmap.ICT{Pre: r.Pre, Net: r.Net, SigmaMax: p.SigmaMax, PMean: p.ECTPMean, PStd: p.ECTPStd, S0: s0, S1: s1,
 		K: p.PostSteps, Distance: distance.PseudoHuber}
 }

@@ -163,6 +163,18 @@ type ICTSettings struct {
 	ICTS1 int `json:"post.ict_s1,omitempty"` // and at most (0 → 1280)
 }
 
+// Curriculum is iCT's (s₀, s₁) with the defaults filled in.
+func (c ICTSettings) Curriculum() (s0, s1 int) {
+	s0, s1 = c.ICTS0, c.ICTS1
+	if s0 == 0 {
+		s0 = 10
+	}
+	if s1 == 0 {
+		s1 = 1280
+	}
+	return s0, s1
+}
+
 // Evaluation are the evaluation keys.
 type Evaluation struct {
 	EvalEvery   int     `json:"eval.every"`   // post-training steps between evaluations (and checkpoints)
@@ -540,13 +552,7 @@ func (p Preset) RecipeText(init string) string {
 	switch q.PostMethod {
 	case "", "ect":
 	case "ict":
-		s0, s1 := q.ICTS0, q.ICTS1
-		if s0 == 0 {
-			s0 = 10
-		}
-		if s1 == 0 {
-			s1 = 1280
-		}
+		s0, s1 := q.Curriculum()
 		return fmt.Sprintf("%s: lr %g (%s), iCT grid %d → %d intervals, %d steps%s", init, q.PostLR, sched, s0, s1, q.PostSteps, tmid)
 	default:
 		return fmt.Sprintf("%s: lr %g (%s), %d steps%s", init, q.PostLR, sched, q.PostSteps, tmid)
