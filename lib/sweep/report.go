@@ -122,6 +122,12 @@ func pairWithFirst(first string, res []Result, rows []Row) {
 }
 
 func (i Interval) String() string {
+	if math.Abs(i.Mean) >= 10 { // FIDs: plain numbers read better than exponents
+		if i.N <= 1 {
+			return fmt.Sprintf("%.1f", i.Mean)
+		}
+		return fmt.Sprintf("%.1f ± %.1f", i.Mean, i.CI95)
+	}
 	if i.N <= 1 {
 		return fmt.Sprintf("%.2e", i.Mean)
 	}
@@ -132,6 +138,9 @@ func (i Interval) String() string {
 func signed(i Interval) string {
 	if i.N <= 1 {
 		return "—"
+	}
+	if math.Abs(i.Mean) >= 10 {
+		return fmt.Sprintf("%+.1f ± %.1f", i.Mean, i.CI95)
 	}
 	return fmt.Sprintf("%+.2e ± %.1e", i.Mean, i.CI95)
 }
