@@ -255,23 +255,15 @@ func (r *Run) denoisingCheck() []DenoisingLevel {
 	return out
 }
 
-// Midtrain is stage 2 with the preset's objective: CMT (mid.pairs, mid.distance, mid.huber_c) on the teacher's
-// trajectories, or CMT-MF on the flow-map road.
+// Midtrain is stage 2 with the preset's objective, student initialised from the teacher: CMT (mid.pairs,
+// mid.distance, mid.huber_c) on the teacher's trajectories, or CMT-MF on the flow-map road. Its checkpoint is keyed
+// on those settings, so a notebook states another CMT through them (CMT.Settings, notebook.Book.Midtrain).
 func (r *Run) Midtrain(ctx context.Context) error {
-	if r.P.FlowMap() {
-		return r.MidtrainWith(ctx, CMTMF{})
-	}
-	return r.MidtrainWith(ctx, cmtOf(r.P))
-}
-
-// MidtrainWith is stage 2 with method m (CMT or CMTMF), student initialised from the teacher. Its settings must
-// be the preset's: the checkpoint is keyed on them (a notebook states another CMT through its settings, see
-// CMT.Settings).
-func (r *Run) MidtrainWith(ctx context.Context, m Method) error {
 	p := r.P
+	var m Method = cmtOf(p)
 	name := "midtrain"
-	if r.P.FlowMap() {
-		name = "midtrain_mf"
+	if p.FlowMap() {
+		m, name = CMTMF{}, "midtrain_mf"
 	}
 	var err error
 	r.Mid, err = r.Train(ctx, name, m, p, train.Config{Steps: p.MidSteps, LR: p.MidLR, LinearDecay: true,

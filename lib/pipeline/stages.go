@@ -115,7 +115,8 @@ func (FMPretrain) Batch(r *Run, p Preset) (func(int) []*tensors.Tensor, error) {
 // CMT is stage 2 for the special flow map Ψ_{t→0} (a consistency model): the student, started from the teacher's
 // weights, regresses every trajectory point onto its trajectory's clean end with Loss. Pairs builds the pairs
 // from the teacher's trajectories (nil: cmt.FromTrajectory, every point). Loss's Pre and Net, when unset, are
-// the run's. A notebook can hand Run.Midtrain a CMT of its own.
+// the run's. Run.Midtrain trains the preset's (cmtOf); a notebook cell builds its own and states it as
+// settings (Settings, notebook.Book.Midtrain).
 type CMT struct {
 	Pairs func(*solver.Trajectory) (*cmt.Pairs, error)
 	Loss  cmt.Loss

@@ -122,16 +122,22 @@ func pairWithFirst(first string, res []Result, rows []Row) {
 }
 
 func (i Interval) String() string {
-	if math.Abs(i.Mean) >= 10 { // FIDs: plain numbers read better than exponents
-		if i.N <= 1 {
-			return fmt.Sprintf("%.1f", i.Mean)
-		}
-		return fmt.Sprintf("%.1f ± %.1f", i.Mean, i.CI95)
-	}
 	if i.N <= 1 {
-		return fmt.Sprintf("%.2e", i.Mean)
+		return fmt.Sprintf(i.format(""), i.Mean)
 	}
-	return fmt.Sprintf("%.2e ± %.1e", i.Mean, i.CI95)
+	return fmt.Sprintf(i.format("")+" ± "+i.format("spread"), i.Mean, i.CI95)
+}
+
+// format is the verb for the mean ("") or the interval ("spread"): FIDs (≥ 10) read better as plain numbers than
+// with exponents.
+func (i Interval) format(part string) string {
+	switch {
+	case math.Abs(i.Mean) >= 10:
+		return "%.1f"
+	case part == "spread":
+		return "%.1e"
+	}
+	return "%.2e"
 }
 
 // signed renders a paired difference with its sign, "—" when there is none.
@@ -139,10 +145,7 @@ func signed(i Interval) string {
 	if i.N <= 1 {
 		return "—"
 	}
-	if math.Abs(i.Mean) >= 10 {
-		return fmt.Sprintf("%+.1f ± %.1f", i.Mean, i.CI95)
-	}
-	return fmt.Sprintf("%+.2e ± %.1e", i.Mean, i.CI95)
+	return fmt.Sprintf("%+"+i.format("")[1:]+" ± "+i.format("spread"), i.Mean, i.CI95)
 }
 
 // Table renders the rows as a Markdown table, with the paired differences to the first variant when there are.
