@@ -111,12 +111,12 @@ func TestBrowser(t *testing.T) {
 		const arm = "mid.steps = 150"
 		runInBrowser(t, ctx, base, "06_ablations.ipynb", func(ctx context.Context) {
 			// The TryArms cell is waiting for clicks: pick the arm, train it, wait for its row, then "done".
-			waitJS(t, ctx, 8*time.Minute, `document.querySelector('select[id^="gonb_select_"]') && Array.from(document.querySelectorAll("button")).some(function (b) { return b.textContent === "done"; })`)
+			waitJS(t, ctx, 8*time.Minute, `document.querySelector('select[id^="cmt_arms_"]') && document.querySelector('button[id^="cmt_arms_"][id$="_done"]')`)
 			picked := js[string](t, ctx, `(function () {
-			  var sel = document.querySelector('select[id^="gonb_select_"]');
+			  var sel = document.querySelector('select[id^="cmt_arms_"]');
 			  var k = Array.from(sel.options).findIndex(function (o) { return o.textContent === "`+arm+`"; });
 			  sel.selectedIndex = k; sel.dispatchEvent(new Event("change", {bubbles: true}));
-			  Array.from(document.querySelectorAll("button")).find(function (b) { return b.textContent === "train this arm"; }).click();
+			  document.querySelector('button[id^="cmt_arms_"][id$="_train"]').click();
 			  return sel.options[sel.selectedIndex].textContent; })()`)
 			if picked != arm {
 				t.Fatalf("picked %q in the select, want %q", picked, arm)
@@ -124,7 +124,7 @@ func TestBrowser(t *testing.T) {
 			// The arm's row: only TryArms' table names arms as "key = value" (the sweeps' tables list values).
 			waitJS(t, ctx, 4*time.Minute, `Array.from(document.querySelectorAll("table td")).some(function (td) {
 			  return td.innerText.trim() === "`+arm+`"; })`)
-			js[bool](t, ctx, `Array.from(document.querySelectorAll("button")).find(function (b) { return b.textContent === "done"; }).click(); true`)
+			js[bool](t, ctx, `document.querySelector('button[id^="cmt_arms_"][id$="_done"]').click(); true`)
 		})
 	})
 
