@@ -2,12 +2,12 @@ package bias
 
 import (
 	"fmt"
-	"github.com/gocmt/cmt/lib/fastmath"
 	"math"
 	"runtime"
 	"sync"
 
 	"github.com/gocmt/cmt/lib/data"
+	"github.com/gocmt/cmt/lib/fastmath"
 )
 
 // Oracle is the exact probability-flow map of an isotropic Gaussian mixture p₀ = Σ_k w_k N(μ_k, s²I) under the

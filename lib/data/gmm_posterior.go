@@ -2,8 +2,9 @@ package data
 
 import (
 	"fmt"
-	"github.com/gocmt/cmt/lib/fastmath"
 	"math"
+
+	"github.com/gocmt/cmt/lib/fastmath"
 )
 
 // The noisy marginal of the mixture at noise level t is
