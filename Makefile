@@ -68,6 +68,19 @@ compare:
 compare-mnist:
 	go run ./experiments/compare -files experiments/sweeps/compare-mnist.txt -summary runs/compare-mnist $(ARGS)
 
+## tmid-mnist: MNIST's 2-step t_mid per model, trains nothing (≈ 6 min): scores the final models of the validation
+## seed 0 (make sweep SWEEP=experiments/sweeps/tune-ect-mnist.txt, each init's chosen recipe) over a t_mid grid, then
+## each model's chosen t_mid (the one in the mnist-quick preset) on the seeds 1–3 of make compare-mnist
+VAL ?= runs/sweep-tune-ect-mnist
+TEST ?= runs/compare/compare-mnist/tuned
+.PHONY: tmid-mnist
+tmid-mnist:
+	go run ./experiments/tmid -tmid 0.2,0.4,0.8,1.6,3.2,6.4,12.8,25.6 -json runs/tmid-mnist-validation.jsonl \
+		none=$(VAL)/q256-lr3e-4/s0 cmt=$(VAL)/q256-lr3e-4/s0 diffusion=$(VAL)/q16-lr1e-3/s0 scratch=$(VAL)/q256-lr1e-4-lin/s0
+	for m in none:1.6 cmt:3.2 diffusion:6.4 scratch:0.4; do \
+		go run ./experiments/tmid -tmid $${m#*:} -json runs/tmid-mnist-test-$${m%%:*}.jsonl \
+			$${m%%:*}=$(TEST)/s1 $${m%%:*}=$(TEST)/s2 $${m%%:*}=$(TEST)/s3 || exit 1; done
+
 ## bench: W1–W4 interleaved with the PyTorch CPU peer (ROUNDS=3) on a quiet machine (refuses a busy one); prints
 ## go/torch ratios of medians, each side's CPU use, noisy workloads flagged
 .PHONY: bench bench-options
