@@ -147,7 +147,7 @@ func RunAll(specs []Spec, dir func(Spec) string, status io.Writer) error {
 const SharedFile = "shared_from.json"
 
 // share gives run r the finished checkpoints of its shared stages (pre- and mid-training) from another variant's
-// run on the same seed, or from the more folders, whose checkpoint carries exactly the settings fingerprint r
+// run on the same seed, from the same seed's run in the spec's Share folders, or from the more folders, whose checkpoint carries exactly the settings fingerprint r
 // would write: the pipeline then resumes them at their last step instead of training them again. Only finished
 // checkpoints are taken.
 func share(r *pipeline.Run, s Spec, dir string, seed int64, more ...string) error {
@@ -160,6 +160,9 @@ func share(r *pipeline.Run, s Spec, dir string, seed int64, more ...string) erro
 	var donors []string
 	for _, u := range s.Variants {
 		donors = append(donors, RunDir(dir, u, seed))
+	}
+	for _, f := range s.Share { // other sweeps' runs on this seed
+		donors = append(donors, filepath.Join(f, fmt.Sprintf("s%d", seed)))
 	}
 	donors = append(donors, more...) // e.g. this run's own earlier folder, kept aside after a settings change
 	adopted, err := r.AdoptFinished(donors)

@@ -17,6 +17,10 @@ type Spec struct {
 	Seeds    []int64   // seeds every variant runs on
 	Variants []Variant // in report order
 	Target   float64   // 1-step energy level at which make compare measures the cost to reach (0 = none given)
+	// Share are folders of other sweeps' variants (each holding s<seed> run folders) whose finished pre- and
+	// mid-training this sweep's runs may take, as its own variants share them: where the settings fingerprint
+	// matches, a seed's teacher and student are not trained again.
+	Share []string
 }
 
 // Variant is one arm of the sweep.
@@ -33,6 +37,7 @@ type Variant struct {
 //	base   post.q=16;post.lr=2e-4      # the rest of the line (a recipe's value may have spaces)
 //	seeds  1,2,3
 //	target 0.01                      # optional: the 1-step energy make compare measures the cost to reach
+//	share  runs/sweep-backbone/ours  # optional, repeatable: another sweep's variant folder to take finished stages from
 //	variant input  mlp.embed=input   # the comment becomes the variant's note
 //	variant ours   -
 func Parse(r io.Reader) (Spec, error) {
@@ -45,7 +50,7 @@ func Parse(r io.Reader) (Spec, error) {
 			continue
 		}
 		bad := func(msg string) error { return fmt.Errorf("sweep file line %d (%q): %s", n, sc.Text(), msg) }
-		if (f[0] == "name" || f[0] == "preset") && len(f) != 2 {
+		if (f[0] == "name" || f[0] == "preset" || f[0] == "share") && len(f) != 2 {
 			return s, bad(f[0] + " takes one value (no spaces)")
 		}
 		if f[0] == "base" && len(f) < 2 {
@@ -58,6 +63,8 @@ func Parse(r io.Reader) (Spec, error) {
 			s.Preset = f[1]
 		case "base": // the rest of the line: a per-init recipe's value has spaces ("post.recipe.cmt=post.lr=1e-4 post.q=16")
 			s.Base = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "base"))
+		case "share":
+			s.Share = append(s.Share, f[1])
 		case "target":
 			x, err := strconv.ParseFloat(f[len(f)-1], 64)
 			if len(f) != 2 || err != nil || x <= 0 {
@@ -88,7 +95,7 @@ func Parse(r io.Reader) (Spec, error) {
 			}
 			s.Variants = append(s.Variants, v)
 		default:
-			return s, bad("unknown directive " + f[0] + " (name, preset, base, seeds, target, variant)")
+			return s, bad("unknown directive " + f[0] + " (name, preset, base, seeds, target, share, variant)")
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -134,6 +134,22 @@ func TestRunCollect(t *testing.T) {
 		t.Error(err)
 	}
 
+	// Another sweep with a share line takes a's finished teacher and student on the same seed from this one's folder.
+	other, err := Parse(strings.NewReader(strings.Replace(strings.Replace(tiny, "seeds  1,2", "seeds  1", 1), "name   tiny",
+		"name   other\nshare  "+filepath.Join(dir, "a"), 1)))
+	if err != nil || len(other.Share) != 1 {
+		t.Fatalf("share line: %v, %+v", err, other.Share)
+	}
+	other.Variants = []Variant{{Name: "c", Set: "post.lr=1e-3"}}
+	dir2 := t.TempDir()
+	if err := Run(context.Background(), other, dir2, b, &status); err != nil {
+		t.Fatal(err)
+	}
+	shared, err = os.ReadFile(filepath.Join(RunDir(dir2, other.Variants[0], 1), SharedFile))
+	if want := filepath.Join(dir, "a", "s1"); err != nil || strings.Count(string(shared), want) != 2 {
+		t.Errorf("the other sweep took %s (%v), want pre- and mid-training from %s", shared, err, want)
+	}
+
 	// Costs, by hand: pre-training 20 steps × 512 examples; the diffusion init starts there and adds 512 per
 	// post-training step (20 steps); scratch pays only its 20 × 512. With a target above every energy, the cost to
 	// reach it is the cost at step 0.
