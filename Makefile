@@ -55,7 +55,7 @@ sweep:
 	go run ./experiments/sweep -file $(SWEEP) $(ARGS)
 
 ## compare: the fair comparison (issue 11) on gmm8 and the checkerboard: every init with its own tuned post-training
-## recipe on seeds 1–5, final energies with 95 % intervals, cost to reach the target energy (≈ 33 min on 2 cores):
+## recipe on seeds 1–5, final energies with 95 % intervals, cost to reach the target energy (≈ 35–40 min on 2 cores):
 ## runs/compare/summary.json, table.md, figures/compare_*
 .PHONY: compare
 compare:
