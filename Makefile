@@ -62,11 +62,12 @@ compare:
 	go run ./experiments/compare $(ARGS)
 
 ## compare-mnist: the fair comparison on MNIST (mnist-quick, each init's ECT recipe tuned on seed 0, seeds 1–3,
-## MNIST-FID; ≈ 65 min on 2 cores; run it in two terminals to share the seeds): runs/compare-mnist/summary.json,
-## table.md, figures/compare_mnist_*
+## MNIST-FID), then the diffusion init's ECT at CMT's total cost (compare-mnist-long.txt); ≈ 100 min on 2 cores; run
+## it in two terminals to share the seeds: runs/compare-mnist/summary.json, table.md, figures/compare_mnist_*
 .PHONY: compare-mnist
 compare-mnist:
-	go run ./experiments/compare -files experiments/sweeps/compare-mnist.txt -summary runs/compare-mnist $(ARGS)
+	go run ./experiments/compare -files experiments/sweeps/compare-mnist.txt,experiments/sweeps/compare-mnist-long.txt \
+		-summary runs/compare-mnist $(ARGS)
 
 ## tmid-mnist: MNIST's 2-step t_mid per model, trains nothing (≈ 6 min): scores the final models of the validation
 ## seed 0 (make sweep SWEEP=experiments/sweeps/tune-ect-mnist.txt, each init's chosen recipe) over a t_mid grid, then
