@@ -66,3 +66,24 @@ func TestTryArmsHeadless(t *testing.T) {
 		t.Errorf("headless TryArms showed %q, want the note and the arms", out)
 	}
 }
+
+// The arms' controls: one option per label in order, labels HTML-escaped, both buttons, and one script that sends
+// clicks·1000 + the picked index (armsDone for "done") to the one address — the message TryArms decodes.
+func TestArmsControls(t *testing.T) {
+	html, js := armsControls("cmt_arms_x", "/cmt/arms/cmt_arms_x", []string{"a < b", "c"})
+	for _, want := range []string{`<select id="cmt_arms_x_select">`, `<option value="0">a &lt; b</option><option value="1">c</option>`,
+		`<button id="cmt_arms_x_train"`, `<button id="cmt_arms_x_done"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("controls HTML lacks %q:\n%s", want, html)
+		}
+	}
+	for _, want := range []string{`newSyncedVariable("/cmt/arms/cmt_arms_x", 0)`, "clicks * 1000 + sel.selectedIndex",
+		"clicks * 1000 + 999", `"cmt_arms_x" + "_train"`, `"cmt_arms_x" + "_done"`} {
+		if !strings.Contains(js, want) {
+			t.Errorf("controls script lacks %q:\n%s", want, js)
+		}
+	}
+	if armsDone != 999 || len(AblationArms) >= armsDone {
+		t.Errorf("armsDone %d must exceed every arm index (%d arms)", armsDone, len(AblationArms))
+	}
+}
