@@ -71,9 +71,11 @@ compare-mnist:
 
 ## tmid-mnist: MNIST's 2-step t_mid per model, trains nothing (≈ 6 min): scores the final models of the validation
 ## seed 0 (make sweep SWEEP=experiments/sweeps/tune-ect-mnist.txt, each init's chosen recipe) over a t_mid grid, then
-## each model's chosen t_mid (the one in the mnist-quick preset) on the seeds 1–3 of make compare-mnist
+## each model's chosen t_mid (the one in the mnist-quick preset) on the seeds 1–3 of make compare-mnist, and the
+## diffusion init's at equal total cost (compare-mnist-long)
 VAL ?= runs/sweep-tune-ect-mnist
 TEST ?= runs/compare/compare-mnist/tuned
+LONG ?= runs/compare/compare-mnist-long/diffusion-4600
 .PHONY: tmid-mnist
 tmid-mnist:
 	go run ./experiments/tmid -tmid 0.2,0.4,0.8,1.6,3.2,6.4,12.8,25.6 -json runs/tmid-mnist-validation.jsonl \
@@ -81,6 +83,8 @@ tmid-mnist:
 	for m in none:1.6 cmt:3.2 diffusion:6.4 scratch:0.4; do \
 		go run ./experiments/tmid -tmid $${m#*:} -json runs/tmid-mnist-test-$${m%%:*}.jsonl \
 			$${m%%:*}=$(TEST)/s1 $${m%%:*}=$(TEST)/s2 $${m%%:*}=$(TEST)/s3 || exit 1; done
+	go run ./experiments/tmid -tmid 6.4 -json runs/tmid-mnist-test-diffusion-4600.jsonl \
+		diffusion=$(LONG)/s1 diffusion=$(LONG)/s2 diffusion=$(LONG)/s3
 
 ## bench: W1–W4 interleaved with the PyTorch CPU peer (ROUNDS=3) on a quiet machine (refuses a busy one); prints
 ## go/torch ratios of medians, each side's CPU use, noisy workloads flagged
