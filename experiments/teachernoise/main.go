@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
@@ -34,15 +33,8 @@ func main() {
 }
 
 func study(dir string, n int) error {
-	b, err := os.ReadFile(filepath.Join(dir, "preset.json"))
+	p, err := pipeline.ReadRunPreset(dir)
 	if err != nil {
-		return fmt.Errorf("%w (point -run at a finished image run's folder)", err)
-	}
-	var p pipeline.Preset
-	if err := json.Unmarshal(b, &p); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, "preset.json"), err)
-	}
-	if err := p.Validate(); err != nil {
 		return err
 	}
 	if !p.Images() {

@@ -94,7 +94,7 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 		}
 		return nil
 	}
-	st, err := r.Train(ctx, "post_"+name+"_"+init, m, p, train.Config{Steps: p.PostSteps, LR: p.PostLR,
+	st, err := r.Train(ctx, postStage(name, init), m, p, train.Config{Steps: p.PostSteps, LR: p.PostLR,
 		LinearDecay: p.PostSchedule == "linear", Beta2: p.PostBeta2, EMA: p.PostEMA, CheckpointEvery: p.EvalEvery},
 		init, evaluate)
 	if st != nil {
@@ -106,6 +106,9 @@ func (r *Run) Posttrain(ctx context.Context, init string) error {
 	r.Summary.Posttrain = append(r.Summary.Posttrain, postRow(init, name, st.Step, curve))
 	return nil
 }
+
+// postStage is the stage name (and checkpoint name) of post-training with method from init: post_<method>_<init>.
+func postStage(method, init string) string { return "post_" + method + "_" + init }
 
 // postRow is the summary row of one post-training run from its evaluation curve.
 func postRow(init, method string, steps int, curve []CurvePoint) PostRow {

@@ -260,15 +260,20 @@ func (r *Run) denoisingCheck() []DenoisingLevel {
 // on those settings, so a notebook states another CMT through them (CMT.Settings, notebook.Book.Midtrain).
 func (r *Run) Midtrain(ctx context.Context) error {
 	p := r.P
-	var m Method = cmtOf(p)
-	name := "midtrain"
-	if p.FlowMap() {
-		m, name = CMTMF{}, "midtrain_mf"
-	}
+	m, name := midMethod(p)
 	var err error
 	r.Mid, err = r.Train(ctx, name, m, p, train.Config{Steps: p.MidSteps, LR: p.MidLR, LinearDecay: true,
 		EMA: p.MidEMA, CheckpointEvery: max(p.MidSteps/4, 1)}, "diffusion", nil)
 	return err
+}
+
+// midMethod is the preset's mid-training method and its stage name: CMT ("midtrain"), or CMT-MF ("midtrain_mf")
+// on the flow-map road.
+func midMethod(p Preset) (Method, string) {
+	if p.FlowMap() {
+		return CMTMF{}, "midtrain_mf"
+	}
+	return cmtOf(p), "midtrain"
 }
 
 // Step is one stage of a pipeline run, in the order Steps gives them.

@@ -45,20 +45,17 @@ func (r *Run) TwoStepByTMid(init string, tMids []float64) ([]TMidScore, error) {
 // finishedStage loads the final checkpoint of init's model (see TwoStepByTMid) into a stage that does not train.
 func (r *Run) finishedStage(init string) (*train.Stage, error) {
 	p := r.P
-	name, steps := "midtrain", p.MidSteps
-	fwd := CMT{}.Forward(r)
-	switch {
-	case init == "none" && p.FlowMap():
-		name, fwd = "midtrain_mf", CMTMF{}.Forward(r)
-	case init != "none":
+	m, name := midMethod(p)
+	steps := p.MidSteps
+	if init != "none" {
 		if init != "cmt" && init != "diffusion" && init != "scratch" {
 			return nil, fmt.Errorf("init %q: want none, cmt, diffusion or scratch", init)
 		}
 		p = p.ForInit(init)
-		m := p.postMethod()
-		name, steps, fwd = "post_"+m.Name(p)+"_"+init, p.PostSteps, m.Forward(r)
+		pm := p.postMethod()
+		m, name, steps = pm, postStage(pm.Name(p), init), p.PostSteps
 	}
-	st, err := r.stage(name, fwd, train.Config{Steps: steps})
+	st, err := r.stage(name, m.Forward(r), train.Config{Steps: steps})
 	if err != nil {
 		return nil, err
 	}
@@ -77,9 +74,9 @@ func (r *Run) finishedStage(init string) (*train.Stage, error) {
 // OpenFinished opens the run in folder dir as it was run (its preset.json and the seed in its summary.json), to
 // read or score what it trained; it trains nothing unless asked. Figures go to figures.
 func OpenFinished(dir, figures string, o Options) (*Run, error) {
-	var p Preset
-	if err := readJSON(filepath.Join(dir, "preset.json"), &p); err != nil {
-		return nil, fmt.Errorf("%w (point at a run folder: it holds preset.json, summary.json and ckpt/)", err)
+	p, err := ReadRunPreset(dir)
+	if err != nil {
+		return nil, err
 	}
 	var s struct {
 		Seed *int64 `json:"seed"`
@@ -90,11 +87,21 @@ func OpenFinished(dir, figures string, o Options) (*Run, error) {
 	if s.Seed == nil {
 		return nil, fmt.Errorf("%s: no seed", filepath.Join(dir, "summary.json"))
 	}
-	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "preset.json"), err)
-	}
 	o.Out, o.Figures, o.Seed = dir, figures, *s.Seed
 	return New(p, o)
+}
+
+// ReadRunPreset reads and checks the settings a run folder was run with (its preset.json).
+func ReadRunPreset(dir string) (Preset, error) {
+	var p Preset
+	path := filepath.Join(dir, "preset.json")
+	if err := readJSON(path, &p); err != nil {
+		return p, fmt.Errorf("%w (point at a run folder: it holds preset.json, summary.json and ckpt/)", err)
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
 }
 
 // readJSON decodes the JSON file at path into v.
