@@ -50,6 +50,7 @@ var (
 	window   = flag.Duration("window", 2*time.Second, "minimum length of a window (at least 2 steps)")
 	asJSON   = flag.Bool("json", false, "print one JSON line")
 	fm       = flag.Bool("fm", os.Getenv("PEER_FM") != "0", "W1, W4: the MLP's dense layers feature-major (nets.ConcatMLP.FeatureMajor; on unless $PEER_FM=0: W1 1.14×, W4 1.06× measured quiet)")
+	trig     = flag.String("trig", envOr("PEER_TRIG", "sincos"), "W1, W4: the time embedding's sin and cos: sincos (nets.SinCos, SIMD) or backend (the backend's scalar Sin, Cos); $PEER_TRIG sets the default")
 	cpuProf  = flag.String("cpuprofile", "", "write a CPU profile of the timed windows to this file")
 	params   = flag.Bool("params-only", false, "W3: print the DiT's parameter count and exit (run.sh checks the PyTorch port against it)")
 
@@ -61,6 +62,9 @@ var (
 
 func main() {
 	flag.Parse()
+	if *trig != "sincos" && *trig != "backend" {
+		fail(fmt.Errorf("-trig %q: use sincos or backend", *trig))
+	}
 	b, err := backend.New(os.Stderr)
 	if err != nil {
 		fail(err)
@@ -324,7 +328,16 @@ func fmStep(b compute.Backend, net nets.Backbone, n int, meanAll bool) *model.Ex
 func peerMLP(times int) nets.ConcatMLP {
 	m := nets.PeerMLP(2, times)
 	m.FeatureMajor = *fm
+	m.BackendTrig = *trig == "backend"
 	return m
+}
+
+// envOr is $name, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 func fail(err error) {

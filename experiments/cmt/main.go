@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -30,6 +31,7 @@ func main() {
 	seed := flag.Int64("seed", 1, "random seed (same seed → same numbers on CPU)")
 	show := flag.Bool("show", false, "print the resolved preset and exit")
 	devices := flag.Int("devices", 0, "train data-parallel on this many devices (GPUs, with GOMLX_BACKEND=xla:cuda); same as -set train.devices=N")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fail(fmt.Errorf("unexpected arguments %q: use flags (-preset, -out, -set, -seed)", flag.Args()))
@@ -56,6 +58,16 @@ func main() {
 	b, err := backend.New(os.Stderr)
 	if err != nil {
 		fail(err)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -2,6 +2,8 @@ package backend
 
 import (
 	"bytes"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -15,11 +17,12 @@ func TestDefaultIsGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Finalize()
-	if Config() != "go" {
-		t.Fatalf("Config() = %q, want go", Config())
+	want := fmt.Sprintf("go:num_executors=%d", min(8, runtime.GOMAXPROCS(0)))
+	if Config() != want {
+		t.Fatalf("Config() = %q, want %q", Config(), want)
 	}
 	line := buf.String()
-	if !strings.HasPrefix(line, "backend: ") || !strings.Contains(line, "(go)") {
+	if !strings.HasPrefix(line, "backend: ") || !strings.Contains(line, "("+want+")") {
 		t.Fatalf("announcement %q does not name the go backend", line)
 	}
 	if !SIMD {

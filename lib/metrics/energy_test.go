@@ -7,10 +7,11 @@ import (
 	"testing"
 )
 
-// TestEnergyDistanceSelfZero checks that D²(x, x) is 0: the three pair means
-// are computed by the same code in the same order, so 2a − a − a cancels
-// exactly. The 1e-12 tolerance is only a guard; the value is expected to be
-// exactly 0 for every dim branch (1, 2 and the general loop).
+// TestEnergyDistanceSelfZero checks that D²(x, x) is 0 for every dim branch
+// (1, 2 and the general loop), to 1e-12 absolute: the cross mean sums all
+// n² ordered pairs and the within-set means each unordered pair once, doubled,
+// so 2a − a − a cancels up to round-off of sums of 700² terms of order 1
+// (about 1e-15); a dropped or double-counted pair costs about 1e-6.
 func TestEnergyDistanceSelfZero(t *testing.T) {
 	rng := newRand(1)
 	for _, dim := range []int{1, 2, 3, 5} {

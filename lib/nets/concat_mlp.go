@@ -17,6 +17,8 @@ type ConcatMLP struct {
 	// FeatureMajor computes the hidden activations as [features, batch] (dense.go denseFM): the same function and
 	// weights, but its gradients avoid most batch-sized transposes on the pure-Go backend.
 	FeatureMajor bool
+	// BackendTrig computes the embedding with the backend's Sin and Cos instead of SinCos (for A/B timings).
+	BackendTrig bool
 }
 
 // PeerMLP is the peer's MeanFlow network (w2_meanflow_mlp.py): two time inputs, 64-dim embeddings, 3×256.
@@ -37,7 +39,12 @@ func (m ConcatMLP) Apply(scope *model.Scope, x *Node, cs ...*Node) *Node {
 	parts := []*Node{x}
 	for _, c := range cs {
 		arg := Mul(ExpandAxes(c, -1), ExpandAxes(Const(x.Graph(), freqs), 0))
-		parts = append(parts, Sin(arg), Cos(arg))
+		if m.BackendTrig {
+			parts = append(parts, Sin(arg), Cos(arg))
+		} else {
+			sin, cos := SinCos(arg)
+			parts = append(parts, sin, cos)
+		}
 	}
 	h := Concatenate(parts, -1)
 	if m.FeatureMajor {

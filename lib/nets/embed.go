@@ -19,9 +19,10 @@ func Embedding(c *Node, freqs []float64) *Node {
 	for k, f := range freqs {
 		w[k] = float32(f)
 	}
-	col := ExpandAxes(c, -1)                                 // [batch, 1]
-	arg := Mul(col, ExpandAxes(Const(c.Graph(), w), 0))      // [batch, numFreqs]
-	return Concatenate([]*Node{col, Sin(arg), Cos(arg)}, -1) // [batch, 2·numFreqs+1]
+	col := ExpandAxes(c, -1)                            // [batch, 1]
+	arg := Mul(col, ExpandAxes(Const(c.Graph(), w), 0)) // [batch, numFreqs]
+	sin, cos := SinCos(arg)
+	return Concatenate([]*Node{col, sin, cos}, -1) // [batch, 2·numFreqs+1]
 }
 
 // GeometricFreqs are n frequencies spaced geometrically from lo to hi (lo alone when n = 1).

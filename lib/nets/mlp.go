@@ -28,6 +28,10 @@ type MLP struct {
 	FreqSpacing string  // "geometric" ("" too) or "linear"
 	XInitScale  float64 // the first layer's weights on x are multiplied by this at initialisation (0 → 1)
 	Init        string  // InitHe ("" too) or InitTorch
+
+	// FeatureMajor computes the hidden activations as [features, batch] (see dense): the same function and
+	// weights, but its gradients avoid most batch-sized transposes on the pure-Go backend.
+	FeatureMajor bool
 }
 
 // Weight initialisations of the MLP.
@@ -96,11 +100,11 @@ func (m MLP) Apply(scope *model.Scope, x *Node, cs ...*Node) *Node {
 		e = Concatenate(embs, -1)
 	}
 	eDim := e.Shape().Dimensions[1]
-	h := x
+	h, hFM := x, false // hFM: h is [features, batch]
 	for l := 0; l < m.Layers; l++ {
 		ls := scope.At("layer_%d", l)
 		withT := l == 0 || m.Embed != EmbedInput
-		fanIn := h.Shape().Dimensions[1] // the fan-in of the layer read as one matrix on [h, e]
+		fanIn := featuresOf(h, hFM) // the fan-in of the layer read as one matrix on [h, e]
 		if withT {
 			fanIn += eDim
 		}
@@ -108,20 +112,42 @@ func (m MLP) Apply(scope *model.Scope, x *Node, cs ...*Node) *Node {
 		if l == 0 && m.XInitScale > 0 {
 			xs = m.XInitScale
 		}
-		h = m.dense(ls.At("x"), h, m.Hidden, true, fanIn, xs)
+		h = m.dense(ls.At("x"), h, hFM, m.Hidden, true, fanIn, xs)
 		if withT {
-			h = Add(h, m.dense(ls.At("t"), e, m.Hidden, false, fanIn, 1))
+			h = Add(h, m.dense(ls.At("t"), e, false, m.Hidden, false, fanIn, 1))
 		}
+		hFM = m.FeatureMajor
 		h = Mul(h, Sigmoid(h)) // SiLU, written out so its gradient can be differentiated again
 	}
-	return m.dense(scope.At("out"), h, m.Dim, true, m.Hidden, 1)
+	y := m.dense(scope.At("out"), h, hFM, m.Dim, true, m.Hidden, 1)
+	if m.FeatureMajor {
+		y = Transpose(y, 0, 1)
+	}
+	return y
 }
 
-// dense is x·W (+ b) for x [batch, in] → [batch, out]. InitHe (the default): W ~ N(0, 2/in) (its own fan-in),
+// featuresOf is the feature width of h: [batch, features], or [features, batch] when fm.
+func featuresOf(h *Node, fm bool) int {
+	if fm {
+		return h.Shape().Dimensions[0]
+	}
+	return h.Shape().Dimensions[1]
+}
+
+// dense is the layer x·W (+ b) with W [in, out] and b [out]: x is [batch, in], or [in, batch] when xFM; the result
+// is [batch, out], or [out, batch] when m.FeatureMajor. InitHe (the default): W ~ N(0, 2/in) (its own fan-in),
 // b = 0. InitTorch: W and b ~ U(±1/√fanIn), PyTorch's nn.Linear default, with fanIn that of the whole layer
 // (the x and time parts of one layer read as one matrix). W is then multiplied by scale.
-func (m MLP) dense(scope *model.Scope, x *Node, out int, bias bool, fanIn int, scale float64) *Node {
-	in := x.Shape().Dimensions[1]
+//
+// Why feature-major: the pure-Go backend's matrix products want the left operand's contracting axis last, and
+// GoMLX's gradient of a DotGeneral always puts the incoming adjoint v on the left. For batch-major y = x·W the
+// weight gradient contracts v [batch, out] over its leading batch axis, so the backend transposes both v and x
+// (two batch-sized transposes per product). Written as yᵀ = DotGeneral(Wᵀ, {1}, x, {in axis}), the adjoint is
+// [out, batch]: the weight gradient contracts its trailing axis (no transpose), only the input gradient
+// transposes v, once, and the forward product transposes W alone (weight-sized).
+func (m MLP) dense(scope *model.Scope, x *Node, xFM bool, out int, bias bool, fanIn int, scale float64) *Node {
+	g := x.Graph()
+	in := featuresOf(x, xFM)
 	var wInit, bInit model.VariableInitializer = initializer.HeFn(scope), initializer.Zero
 	if m.Init == InitTorch {
 		a := 1 / math.Sqrt(float64(fanIn))
@@ -131,16 +157,29 @@ func (m MLP) dense(scope *model.Scope, x *Node, out int, bias bool, fanIn int, s
 		base := wInit
 		wInit = func(g *Graph, s shapes.Shape) *Node { return MulScalar(base(g, s), scale) }
 	}
-	w := scope.WithInitializer(wInit).VariableWithShape("weights", shapes.Make(dtypes.Float32, in, out))
-	y := MatMul(x, w.NodeValue(x.Graph()))
+	w := scope.WithInitializer(wInit).VariableWithShape("weights", shapes.Make(dtypes.Float32, in, out)).NodeValue(g)
+	var y *Node
+	if m.FeatureMajor {
+		contract := 1
+		if xFM {
+			contract = 0
+		}
+		y = DotGeneral(Transpose(w, 0, 1), []int{1}, nil, x, []int{contract}, nil) // [out, batch]
+	} else {
+		y = MatMul(x, w) // x is batch-major here: only a feature-major layer returns [out, batch]
+	}
 	if bias {
-		b := scope.WithInitializer(bInit).VariableWithShape("biases", shapes.Make(dtypes.Float32, out))
-		y = Add(y, ExpandAxes(b.NodeValue(x.Graph()), 0))
+		b := scope.WithInitializer(bInit).VariableWithShape("biases", shapes.Make(dtypes.Float32, out)).NodeValue(g)
+		batchAxis := 0
+		if m.FeatureMajor {
+			batchAxis = 1
+		}
+		y = Add(y, ExpandAxes(b, batchAxis))
 	}
 	return y
 }
 
 // linear is x·W (+ b) with He-initialised W [in, out] and zero b; x is [batch, in].
 func linear(scope *model.Scope, x *Node, out int, bias bool) *Node {
-	return MLP{}.dense(scope, x, out, bias, x.Shape().Dimensions[1], 1)
+	return MLP{}.dense(scope, x, false, out, bias, x.Shape().Dimensions[1], 1)
 }
