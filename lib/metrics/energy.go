@@ -65,7 +65,7 @@ func EnergyDistanceU(x, y []float64, dim int) (float64, error) {
 // sample sets x then cost two pair sums each instead of three (the results
 // are bitwise the same).
 type EnergyRef struct {
-	y      []float64
+	rows   rowSums // y, in the layout of the distance kernels
 	dim, m int
 	syy    float64
 }
@@ -82,7 +82,8 @@ func newEnergyRef(y []float64, dim, minRows int) (*EnergyRef, error) {
 	if m < minRows {
 		return nil, fmt.Errorf("metrics: the U-statistic needs at least 2 points in y, got %d", m)
 	}
-	return &EnergyRef{y: y, dim: dim, m: m, syy: selfDistSum(y, dim)}, nil
+	rows := newRowSums(y, dim)
+	return &EnergyRef{rows: rows, dim: dim, m: m, syy: selfDistSum(rows)}, nil
 }
 
 // V is EnergyDistance(x, y) for the reference set y.
@@ -121,7 +122,7 @@ func (r *EnergyRef) sums(x []float64, minRows int) (sxy, sxx float64, n int, err
 		err = fmt.Errorf("metrics: the U-statistic needs at least 2 points in x, got %d", n)
 		return
 	}
-	return pairDistSum(x, r.y, r.dim), selfDistSum(x, r.dim), n, nil
+	return pairDistSum(x, r.rows), selfDistSum(newRowSums(x, r.dim)), n, nil
 }
 
 // energyBlockRows is the number of rows of a that one task handles. It fixes
@@ -133,19 +134,20 @@ const energyBlockRows = 64
 const energySerialPairs = 1 << 15
 
 // pairDistSum returns Σ_i Σ_j |a_i − b_j| over all rows a_i of a [n*dim] and
-// b_j of b [m*dim].
-func pairDistSum(a, b []float64, dim int) float64 {
-	rows := newRowSums(b, dim)
-	return blockSum(len(a)/dim, len(a)/dim*(len(b)/dim), func(i int) float64 {
-		return rows.from(a[i*dim:(i+1)*dim], 0)
+// b_j of b [m*dim] (held by bRows).
+func pairDistSum(a []float64, bRows rowSums) float64 {
+	dim := bRows.dim
+	n := len(a) / dim
+	return blockSum(n, n*(len(bRows.b)/dim), func(i int) float64 {
+		return bRows.from(a[i*dim:(i+1)*dim], 0)
 	})
 }
 
-// selfDistSum returns Σ_i Σ_j |a_i − a_j| over all ordered pairs of rows of
-// a [n*dim], as 2·Σ_{i<j}: half the distances of pairDistSum(a, a, dim), equal
-// to it up to round-off.
-func selfDistSum(a []float64, dim int) float64 {
-	rows := newRowSums(a, dim)
+// selfDistSum returns Σ_i Σ_j |a_i − a_j| over all ordered pairs of the rows
+// of a [n*dim] held by rows, as 2·Σ_{i<j}: half the distances of
+// pairDistSum(a, rows), equal to it up to round-off.
+func selfDistSum(rows rowSums) float64 {
+	a, dim := rows.b, rows.dim
 	n := len(a) / dim
 	return 2 * blockSum(n, n*n/2, func(i int) float64 {
 		return rows.from(a[i*dim:(i+1)*dim], i+1)

@@ -14,7 +14,7 @@ import (
 // cos half). With Dim 2, Times 2, EmbDim 64, Width 256, Depth 3 it has the peer's 165,634 parameters.
 type ConcatMLP struct {
 	Dim, Times, EmbDim, Width, Depth int
-	// FeatureMajor computes the hidden activations as [features, batch] (dense.go denseFM): the same function and
+	// FeatureMajor computes the hidden activations as [features, batch] (MLP.dense says why): the same function and
 	// weights, but its gradients avoid most batch-sized transposes on the pure-Go backend.
 	FeatureMajor bool
 	// BackendTrig computes the embedding with the backend's Sin and Cos instead of SinCos (for A/B timings).
@@ -46,20 +46,15 @@ func (m ConcatMLP) Apply(scope *model.Scope, x *Node, cs ...*Node) *Node {
 			parts = append(parts, sin, cos)
 		}
 	}
-	h := Concatenate(parts, -1)
-	if m.FeatureMajor {
-		hT := denseFM(scope.At("layer_0"), h, false, m.Width, true)
-		for l := 0; l < m.Depth; l++ {
-			if l > 0 {
-				hT = denseFM(scope.At("layer_%d", l), hT, true, m.Width, true)
-			}
-			hT = Mul(hT, Sigmoid(hT))
-		}
-		return Transpose(denseFM(scope.At("out"), hT, true, m.Dim, true), 0, 1)
-	}
+	layers := MLP{FeatureMajor: m.FeatureMajor} // He-initialised dense layers (MLP.dense), batch- or feature-major
+	h, hFM := Concatenate(parts, -1), false
 	for l := 0; l < m.Depth; l++ {
-		h = linear(scope.At("layer_%d", l), h, m.Width, true)
-		h = Mul(h, Sigmoid(h))
+		h = layers.dense(scope.At("layer_%d", l), h, hFM, m.Width, true, featuresOf(h, hFM), 1)
+		h, hFM = Mul(h, Sigmoid(h)), m.FeatureMajor
 	}
-	return linear(scope.At("out"), h, m.Dim, true)
+	y := layers.dense(scope.At("out"), h, hFM, m.Dim, true, m.Width, 1)
+	if m.FeatureMajor {
+		y = Transpose(y, 0, 1)
+	}
+	return y
 }

@@ -178,8 +178,3 @@ func (m MLP) dense(scope *model.Scope, x *Node, xFM bool, out int, bias bool, fa
 	}
 	return y
 }
-
-// linear is x·W (+ b) with He-initialised W [in, out] and zero b; x is [batch, in].
-func linear(scope *model.Scope, x *Node, out int, bias bool) *Node {
-	return MLP{}.dense(scope, x, false, out, bias, x.Shape().Dimensions[1], 1)
-}

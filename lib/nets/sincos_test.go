@@ -63,10 +63,7 @@ func BenchmarkSinCos(bm *testing.B) {
 			})
 			bm.Run(fmt.Sprintf("%s/n=%d", impl, n), func(bm *testing.B) {
 				for bm.Loop() {
-					outs := e.MustCall(x)
-					for _, o := range outs {
-						o.FinalizeAll()
-					}
+					finalize(e.MustCall(x))
 				}
 			})
 		}
