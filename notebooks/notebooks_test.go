@@ -92,7 +92,20 @@ func TestNotebooks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range check(executed) {
+			problems := check(executed)
+			if upstreamFault.MatchString(strings.Join(problems, "\n")) {
+				// Go 1.27's archsimd partial loads read past a slice's end and rarely fault (README, Notes;
+				// lib/backend/overread.go): not this project's failure, so the notebook runs once more, and the
+				// log says so.
+				t.Logf("%s: a cell hit the known upstream SIMD fault; running the notebook once more", nb)
+				start = time.Now()
+				if executed, cpu, err = execute(nb, dir); err != nil {
+					t.Fatal(err)
+				}
+				elapsed = time.Since(start)
+				problems = check(executed)
+			}
+			for _, p := range problems {
 				t.Error(p)
 			}
 			// CPU time (nbconvert, the kernel and every cell's program) does not depend on what else runs.
