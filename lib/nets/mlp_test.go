@@ -144,3 +144,71 @@ func TestMLPFeatureMajorSameFunction(t *testing.T) {
 		}
 	}
 }
+
+// GainSkip adds g(e) ⊙ x with g zero at initialisation: on one store, the skip MLP's output equals the plain MLP's
+// exactly at initialisation, the gain's bias gradient of ⟨F, v⟩ is Σ_batch v ⊙ x (so training moves it), and
+// with the gain's bias set to c the output moves by exactly c ⊙ x (to 1e-5 relative: float32 sums).
+func TestMLPGainSkip(t *testing.T) {
+	b := backend.MustNew(nil)
+	const n, dim = 8, 3
+	plain := MLP{Dim: dim, Hidden: 16, Layers: 2, Times: 1, NumFreqs: 4}
+	skip := plain
+	skip.GainSkip = true
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(4); err != nil {
+		t.Fatal(err)
+	}
+	rng := unetRNG(9)
+	xs, vs, cs := unetNormals(rng, n*dim, 1), unetNormals(rng, n*dim, 1), unetNormals(rng, n, 1)
+	x, v, c := host.Tensor(xs, n, dim), host.Tensor(vs, n, dim), host.Tensor(cs, n)
+	var gainBias *model.Variable
+	call := func(m MLP) (y, grad []float64) {
+		e, err := model.NewExec(b, store, func(root *model.Scope, in []*Node) []*Node {
+			y := m.Apply(root.At("net"), in[0], in[2])
+			for w := range store.IterVariables() {
+				if strings.HasSuffix(w.Scope(), "/gain") && w.Name() == "biases" {
+					gainBias = w
+				}
+			}
+			if gainBias == nil {
+				return []*Node{y, y}
+			}
+			return []*Node{y, Gradient(ReduceAllSum(Mul(y, in[1])), gainBias.NodeValue(y.Graph()))[0]}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := unetCall(t, e, x, v, c)
+		return out[0], out[1]
+	}
+	ySkip, grad := call(skip) // creates every weight, the gain's zero
+	if gainBias == nil {
+		t.Fatal("no gain variable under the net's scope")
+	}
+	yPlain, _ := call(plain)
+	for i := range yPlain {
+		if ySkip[i] != yPlain[i] {
+			t.Fatalf("at initialisation F differs at %d: %v vs %v", i, ySkip[i], yPlain[i])
+		}
+	}
+	for j := range dim {
+		want := 0.0
+		for r := range n {
+			want += vs[r*dim+j] * xs[r*dim+j]
+		}
+		if math.Abs(grad[j]-want) > 1e-5*(1+math.Abs(want)) {
+			t.Errorf("gain bias gradient %d = %v, want Σ v⊙x = %v", j, grad[j], want)
+		}
+	}
+	cvals := []float64{0.5, -2, 3}
+	if err := gainBias.SetValue(host.Tensor(cvals, dim)); err != nil {
+		t.Fatal(err)
+	}
+	ySet, _ := call(skip)
+	for i := range ySet {
+		want := yPlain[i] + cvals[i%dim]*xs[i]
+		if math.Abs(ySet[i]-want) > 1e-5*(1+math.Abs(want)) {
+			t.Errorf("with gain bias c: F[%d] = %v, want F_plain + c⊙x = %v", i, ySet[i], want)
+		}
+	}
+}

@@ -58,6 +58,7 @@ type Backbone struct {
 	MLPFreqSpacing string  `json:"mlp.freq_spacing,omitempty"`
 	MLPXScale      float64 `json:"mlp.x_scale,omitempty"`
 	MLPInit        string  `json:"mlp.init,omitempty"` // he ("" too) | torch
+	MLPGainSkip    bool    `json:"mlp.gain_skip,omitempty"` // F += g(time embedding) ⊙ x (nets.MLP.GainSkip)
 	DiTPatch       int     `json:"dit.patch,omitempty"`
 	DiTHidden      int     `json:"dit.hidden,omitempty"`
 	DiTDepth       int     `json:"dit.depth,omitempty"`
@@ -364,6 +365,14 @@ func (p *Preset) Set(overrides string) error {
 				return fmt.Errorf("-set %s=%s: not a number", k, val)
 			}
 			f.SetFloat(x)
+		case reflect.Bool:
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return fmt.Errorf("-set %s=%s: want true or false", k, val)
+			}
+			f.SetBool(b)
+		default:
+			panic(fmt.Sprintf("pipeline: preset key %s has kind %s, which Set does not parse", k, f.Kind()))
 		}
 	}
 	return p.Validate()
@@ -627,7 +636,7 @@ func (p *Preset) MLP(dim, times int) nets.MLP {
 		m.NumFreqs = p.MLPFreqs
 	}
 	m.Embed, m.FreqMin, m.FreqMax, m.FreqSpacing, m.XInitScale = p.MLPEmbed, p.MLPFreqMin, p.MLPFreqMax, p.MLPFreqSpacing, p.MLPXScale
-	m.Init = p.MLPInit
+	m.Init, m.GainSkip = p.MLPInit, p.MLPGainSkip
 	return m
 }
 

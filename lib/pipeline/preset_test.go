@@ -25,8 +25,8 @@ func TestSplitSettings(t *testing.T) {
 	}
 }
 
-// TestSetListValue sets a list-valued key next to others, both separators, a settings file, and refuses a bare
-// word after ';' and a missing file.
+// TestSetListValue sets a list-valued key next to others, both separators, a settings file and a boolean, and
+// refuses a bare word after ';', a missing file and a bad boolean.
 func TestSetListValue(t *testing.T) {
 	p, _ := Lookup("toy2d")
 	if err := p.Set("post.inits=cmt,scratch;post.q=64,post.lr=3e-4"); err != nil {
@@ -47,6 +47,12 @@ func TestSetListValue(t *testing.T) {
 	}
 	if err := p.Set("file:/nonexistent/recipe.txt"); err == nil || !strings.Contains(err.Error(), "file:/nonexistent") {
 		t.Errorf("missing file: err = %v", err)
+	}
+	if err := p.Set("mlp.gain_skip=true"); err != nil || !p.MLPGainSkip || !p.MLP(2, 1).GainSkip {
+		t.Errorf("mlp.gain_skip=true: field %v, err %v", p.MLPGainSkip, err)
+	}
+	if err := p.Set("mlp.gain_skip=yes"); err == nil || !strings.Contains(err.Error(), "want true or false") {
+		t.Errorf("bad bool: err = %v", err)
 	}
 	if err := p.Set("mlp.embed=everywhere"); err == nil || !strings.Contains(err.Error(), "use layers or input") {
 		t.Errorf("bad mlp.embed: err = %v", err)
