@@ -29,13 +29,6 @@ type MLP struct {
 	XInitScale  float64 // the first layer's weights on x are multiplied by this at initialisation (0 → 1)
 	Init        string  // InitHe ("" too) or InitTorch
 
-	// GainSkip adds a per-coordinate linear path to the output: F ← F + g(e) ⊙ x, with the gain g = A e + a
-	// [batch, Dim] a linear function of the time embedding, zero at initialisation. Under EDM's preconditioning a
-	// coordinate whose clean value is known (an always-black pixel) needs F = −(c_skip/(c_out·c_in)) x + const,
-	// a slope that grows like 1/σ at small σ; the hidden layers learn that slope poorly pixel by pixel (the MNIST
-	// teacher's salt noise, README), the gain learns it directly.
-	GainSkip bool
-
 	// FeatureMajor computes the hidden activations as [features, batch] (see dense): the same function and
 	// weights, but its gradients avoid most batch-sized transposes on the pure-Go backend.
 	FeatureMajor bool
@@ -130,20 +123,7 @@ func (m MLP) Apply(scope *model.Scope, x *Node, cs ...*Node) *Node {
 	if m.FeatureMajor {
 		y = Transpose(y, 0, 1)
 	}
-	if m.GainSkip {
-		y = Add(y, Mul(m.gain(scope.At("gain"), e), x))
-	}
 	return y
-}
-
-// gain is GainSkip's g(e) = e·A + a [batch, Dim] for the embedding e [batch, eDim], with A and a zero at
-// initialisation (the network starts as it would without the skip; the gradient of A is not zero).
-func (m MLP) gain(scope *model.Scope, e *Node) *Node {
-	g := e.Graph()
-	zero := scope.WithInitializer(initializer.Zero)
-	a := zero.VariableWithShape("weights", shapes.Make(dtypes.Float32, e.Shape().Dimensions[1], m.Dim)).NodeValue(g)
-	b := zero.VariableWithShape("biases", shapes.Make(dtypes.Float32, m.Dim)).NodeValue(g)
-	return Add(MatMul(e, a), ExpandAxes(b, 0))
 }
 
 // featuresOf is the feature width of h: [batch, features], or [features, batch] when fm.

@@ -18,10 +18,10 @@ package pipeline
 var mnistQuick = Preset{
 	Name: "mnist-quick", Data: "mnist",
 	TimeConvention: TimeConvention{
-		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
+		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80, SkipGate: true,
 	},
 	Backbone: Backbone{
-		Net: "mlp", Hidden: 1024, Layers: 4, MLPFreqMax: 2, MLPGainSkip: true,
+		Net: "mlp", Hidden: 1024, Layers: 4, MLPFreqMax: 2,
 		DiTPatch: 4, DiTHidden: 96, DiTDepth: 4, DiTHeads: 4,
 	},
 	Pretraining: Pretraining{

@@ -40,6 +40,8 @@ type TimeConvention struct {
 	SigmaData float64 `json:"sigma_data"` // σ_d
 	SigmaMin  float64 `json:"sigma_min"`  // t_min = σ_min
 	SigmaMax  float64 `json:"sigma_max"`  // T
+	// SkipGate: a learned per-coordinate gate on the preconditioning's skip connection (nets.EDM.Gate).
+	SkipGate bool `json:"edm.skip_gate,omitempty"`
 }
 
 // Backbone: mlp (2D data; hidden, layers), dit (images on CPU: a transformer over patches) or unet (DDPM++,
@@ -58,7 +60,6 @@ type Backbone struct {
 	MLPFreqSpacing string  `json:"mlp.freq_spacing,omitempty"`
 	MLPXScale      float64 `json:"mlp.x_scale,omitempty"`
 	MLPInit        string  `json:"mlp.init,omitempty"` // he ("" too) | torch
-	MLPGainSkip    bool    `json:"mlp.gain_skip,omitempty"` // F += g(time embedding) ⊙ x (nets.MLP.GainSkip)
 	DiTPatch       int     `json:"dit.patch,omitempty"`
 	DiTHidden      int     `json:"dit.hidden,omitempty"`
 	DiTDepth       int     `json:"dit.depth,omitempty"`
@@ -636,7 +637,7 @@ func (p *Preset) MLP(dim, times int) nets.MLP {
 		m.NumFreqs = p.MLPFreqs
 	}
 	m.Embed, m.FreqMin, m.FreqMax, m.FreqSpacing, m.XInitScale = p.MLPEmbed, p.MLPFreqMin, p.MLPFreqMax, p.MLPFreqSpacing, p.MLPXScale
-	m.Init, m.GainSkip = p.MLPInit, p.MLPGainSkip
+	m.Init = p.MLPInit
 	return m
 }
 

@@ -48,10 +48,10 @@ func TestSetListValue(t *testing.T) {
 	if err := p.Set("file:/nonexistent/recipe.txt"); err == nil || !strings.Contains(err.Error(), "file:/nonexistent") {
 		t.Errorf("missing file: err = %v", err)
 	}
-	if err := p.Set("mlp.gain_skip=true"); err != nil || !p.MLPGainSkip || !p.MLP(2, 1).GainSkip {
-		t.Errorf("mlp.gain_skip=true: field %v, err %v", p.MLPGainSkip, err)
+	if err := p.Set("edm.skip_gate=true"); err != nil || !p.SkipGate {
+		t.Errorf("edm.skip_gate=true: field %v, err %v", p.SkipGate, err)
 	}
-	if err := p.Set("mlp.gain_skip=yes"); err == nil || !strings.Contains(err.Error(), "want true or false") {
+	if err := p.Set("edm.skip_gate=yes"); err == nil || !strings.Contains(err.Error(), "want true or false") {
 		t.Errorf("bad bool: err = %v", err)
 	}
 	if err := p.Set("mlp.embed=everywhere"); err == nil || !strings.Contains(err.Error(), "use layers or input") {

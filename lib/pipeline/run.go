@@ -120,7 +120,7 @@ func New(p Preset, o Options) (*Run, error) {
 	if r.Net, err = r.backbone(1); err != nil {
 		return nil, err
 	}
-	r.Pre = nets.EDM{SigmaData: p.SigmaData, SigmaMin: p.SigmaMin}
+	r.Pre = nets.EDM{SigmaData: p.SigmaData, SigmaMin: p.SigmaMin, Gate: p.SkipGate}
 	n := p.EvalSamples
 	noise := r.rngFor(streamNoise, 0)
 	z, z2 := normal(noise, n*dim), normal(noise, n*dim)
