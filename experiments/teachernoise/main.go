@@ -25,14 +25,15 @@ import (
 func main() {
 	run := flag.String("run", "runs/mnist-quick", "run folder holding preset.json and ckpt/pretrain.ckpt (finished)")
 	n := flag.Int("n", 2000, "samples per sampler")
+	seed := flag.Int64("seed", 1, "the run's seed (its checkpoint refuses another)")
 	flag.Parse()
-	if err := study(*run, *n); err != nil {
+	if err := study(*run, *n, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "teachernoise:", err)
 		os.Exit(1)
 	}
 }
 
-func study(dir string, n int) error {
+func study(dir string, n int, seed int64) error {
 	p, err := pipeline.ReadRunPreset(dir)
 	if err != nil {
 		return err
@@ -41,7 +42,7 @@ func study(dir string, n int) error {
 		return fmt.Errorf("%s: preset %s is not an image preset", dir, p.Name)
 	}
 	p.EvalSamples = n
-	r, err := pipeline.New(p, pipeline.Options{Out: dir, Figures: filepath.Join(os.TempDir(), "teachernoise-figures"), Seed: 1,
+	r, err := pipeline.New(p, pipeline.Options{Out: dir, Figures: filepath.Join(os.TempDir(), "teachernoise-figures"), Seed: seed,
 		Backend: backend.MustNew(os.Stderr)})
 	if err != nil {
 		return err

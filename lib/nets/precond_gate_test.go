@@ -10,10 +10,11 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// The skip gate (EDM.Gate) is exactly the plain preconditioning at initialisation (γ = 0); with the gate's biases
-// set to b (A = 0) the denoiser moves by exactly −c_skip tanh(b) ⊙ x, i.e. D = c_skip (1 − γ) ⊙ x + c_out F, to
-// 2e-5 relative (float32 arithmetic on values up to |x| ≈ 240 at σ = 80); and the consistency form still returns x
-// at σ_min (c_out = 0 there), to 1e-6.
+// The skip gate (EDM.Gate) is the plain preconditioning at initialisation (m = 4 sigmoid(−ln 3) = 1, up to float32
+// rounding of the sigmoid: 1e-6 relative); with the gate's biases set to b (A = 0) the denoiser moves by exactly
+// c_skip (m − 1) ⊙ x with m = 4 sigmoid(b − ln 3), i.e. D = c_skip m ⊙ x + c_out F, to 2e-5 relative (float32
+// arithmetic on values up to |x| ≈ 240 at σ = 80); and the consistency form still returns x at σ_min (c_out = 0
+// there), to 1e-6.
 func TestEDMSkipGate(t *testing.T) {
 	b := backend.MustNew(nil)
 	const dim = 3
@@ -42,7 +43,7 @@ func TestEDMSkipGate(t *testing.T) {
 	}
 	out := unetCall(t, e, x, sig, sigMin)
 	for i := range out[0] {
-		if out[0][i] != out[1][i] {
+		if math.Abs(out[0][i]-out[1][i]) > 1e-6*(1+math.Abs(out[1][i])) {
 			t.Fatalf("at initialisation the gated D differs at %d: %v vs %v", i, out[0][i], out[1][i])
 		}
 	}
@@ -63,9 +64,10 @@ func TestEDMSkipGate(t *testing.T) {
 	for i := range out[0] {
 		s := sigmas[i/dim]
 		cSkip := 0.25 / (s*s + 0.25)
-		want := out[1][i] - cSkip*math.Tanh(bs[i%dim])*xs[i]
+		m := 4 / (1 + math.Exp(-(bs[i%dim] - math.Log(3))))
+		want := out[1][i] + cSkip*(m-1)*xs[i]
 		if math.Abs(out[0][i]-want) > 2e-5*(1+math.Abs(want)) {
-			t.Errorf("σ = %g, coordinate %d: gated D = %v, want D_plain − c_skip tanh(b) x = %v", s, i%dim, out[0][i], want)
+			t.Errorf("σ = %g, coordinate %d: gated D = %v, want D_plain + c_skip (m − 1) x = %v", s, i%dim, out[0][i], want)
 		}
 		if math.Abs(out[2][i]-xs[i]) > 1e-6*(1+math.Abs(xs[i])) {
 			t.Errorf("consistency form at σ_min: f = %v, want x = %v", out[2][i], xs[i])

@@ -8,17 +8,18 @@ package pipeline
 // images per second than the DiT (1200 vs 130 images/s). Measured teachers (MNIST-FID, 1000 samples for the
 // first two): DiT width 128, 1500 steps of 64, 13.7 min: 167; MLP, 1500 steps of 128, 2.7 min: 177; 6000 steps,
 // 11.4 min: 139 (4000 samples). -set net=dit switches to the DiT (dit.* keys).
-// Two backbone changes of 2026-12-05 (seed 1, 6000 steps, 2000 samples, experiments/teachernoise): the time
-// embedding's frequencies stop at 2 rad instead of 32 (issue 16's finding on toy2d: ECT from the CMT init
-// 82 → 64 and from the diffusion init 140 → 92 after 2000 steps with the old recipes), and the gain skip
-// F += g(e) ⊙ x (nets.MLP.GainSkip), which removed the teacher's salt noise: background sd 0.51 → 0.058, the full
-// 16-step solve's MNIST-FID 130 → 64. The solver still stops early and jumps to D(x, t_end) (mid.solver_t_end):
-// t_end = 0.2 / 0.5 / 1 / 2 gave 55 / 48 / 52 / 76 with the gain skip. The CMT student then sees no pair below
-// t_end but the clean end, so its own 2-step sampler re-noises to eval.t_mid_student.
+// Since 2026-12-05 the time embedding's frequencies stop at 2 rad instead of 32 (issue 16's finding on toy2d; here,
+// seed 1, 6000 pre-training steps, the old ECT recipes: ECT from the CMT init 82 → 64 and from the diffusion init
+// 140 → 92 after 2000 steps, the teacher 60 → 57), and pre-training runs 12000 steps (the teacher's MNIST-FID fell
+// from 118 to 54 between 3000 and 6000 steps in a probe). The MLP's denoiser leaves pixel noise below σ ≈ 1 (the
+// salt: background sd 0.5 where data is black; experiments/teachernoise), so its solver stops at σ = 1 and jumps to
+// D(x, 1) (mid.solver_t_end), which took the 6000-step teacher from MNIST-FID 130 to 55 (2000 samples). A skip gate
+// (edm.skip_gate) removes the salt but trained worse teachers (README, Images). The CMT student then sees no pair
+// below t = 1 but the clean end, so its own 2-step sampler re-noises to eval.t_mid_student.
 var mnistQuick = Preset{
 	Name: "mnist-quick", Data: "mnist",
 	TimeConvention: TimeConvention{
-		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80, SkipGate: true,
+		SigmaData: 0.5, SigmaMin: 0.002, SigmaMax: 80,
 	},
 	Backbone: Backbone{
 		Net: "mlp", Hidden: 1024, Layers: 4, MLPFreqMax: 2,
@@ -28,7 +29,7 @@ var mnistQuick = Preset{
 		PreSteps: 12000, PreBatch: 128, PreLR: 1e-3, PreEMA: 0.999, PMean: -1.2, PStd: 1.2,
 	},
 	Midtraining: Midtraining{
-		Solver: "dpm3", SolverSteps: 16, SolverTEnd: 0.5, Trajectories: 4000, MidSteps: 2000, MidBatch: 128, MidLR: 5e-4,
+		Solver: "dpm3", SolverSteps: 16, SolverTEnd: 1, Trajectories: 4000, MidSteps: 2000, MidBatch: 128, MidLR: 5e-4,
 		MidEMA: 0.999, MidDistance: "l2sq", MidHuberC: 0.03, MidPairs: "all",
 	},
 	Posttraining: Posttraining{
