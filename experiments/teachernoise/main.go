@@ -26,7 +26,9 @@ func main() {
 	run := flag.String("run", "runs/mnist-quick", "run folder holding preset.json and ckpt/pretrain.ckpt (finished)")
 	n := flag.Int("n", 2000, "samples per sampler")
 	seed := flag.Int64("seed", 1, "the run's seed (its checkpoint refuses another)")
+	trace := flag.Bool("trace", false, "only trace the preset's sampler: per solver step, the largest |x| and |D| and the samples whose D is not finite")
 	flag.Parse()
+	traceOnly = *trace
 	if err := study(*run, *n, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "teachernoise:", err)
 		os.Exit(1)
@@ -59,6 +61,9 @@ func study(dir string, n int, seed int64) error {
 		xT[i] = p.SigmaMax * rng.NormFloat64()
 	}
 	teacher := r.Teacher.EMAFunc()
+	if traceOnly {
+		return traceSampler(p, teacher, xT, dim)
+	}
 	type sampler struct {
 		name   string
 		method string
@@ -172,4 +177,50 @@ func count(m []bool) int {
 		}
 	}
 	return c
+}
+
+// traceOnly is the -trace flag.
+var traceOnly bool
+
+// traceSampler runs the preset's solver (to mid.solver_t_end) and prints, per denoiser call, the time, the largest
+// |x| and |D| over all samples, and the first samples whose D is not finite.
+func traceSampler(p pipeline.Preset, teacher func(x []float64, dim int, t float64) []float64, xT []float64, dim int) error {
+	d := func(x []float64, dim int, t float64) []float64 {
+		y := chunked(teacher)(x, dim, t)
+		maxX, maxD := 0.0, 0.0
+		var bad []int
+		for i := range y {
+			maxX = math.Max(maxX, math.Abs(x[i]))
+			if math.IsNaN(y[i]) || math.IsInf(y[i], 0) {
+				if len(bad) == 0 || bad[len(bad)-1] != i/dim {
+					bad = append(bad, i/dim)
+				}
+				continue
+			}
+			maxD = math.Max(maxD, math.Abs(y[i]))
+		}
+		worst, worstN := -1, 0.0
+		for k := 0; k < len(x)/dim; k++ {
+			s := 0.0
+			for j := range dim {
+				s += x[k*dim+j] * x[k*dim+j]
+			}
+			if s > worstN {
+				worst, worstN = k, s
+			}
+		}
+		fmt.Printf("t %8.4f  max|x| %10.4g (sample %d, |x|/√dim %.3g)  max|D| finite %10.4g  non-finite samples %d %v\n",
+			t, maxX, worst, math.Sqrt(worstN/float64(dim)), maxD, len(bad), bad[:min(len(bad), 8)])
+		return y
+	}
+	tEnd := p.SigmaMin
+	if p.SolverTEnd > p.SigmaMin {
+		tEnd = p.SolverTEnd
+	}
+	tr, err := solver.Solve(p.Solver, solver.DenoiserFunc(d), xT, dim, solver.LogSNRGrid(p.SigmaMax, tEnd, p.SolverSteps))
+	if err != nil {
+		return err
+	}
+	d(tr.End(), dim, tEnd)
+	return nil
 }

@@ -72,10 +72,9 @@ func (p EDM) combine(scope *model.Scope, net Backbone, x, sigma, cSkip, cOut *No
 // Why: the per-coordinate optimum for data of variance v per coordinate (a diagonal Wiener filter) is
 // m = v (σ² + σ_d²) / (σ_d² (σ² + v)), between 0 (an always-black pixel, whose clean value the bias of F gives)
 // and v/σ_d² ≤ 4 for data in [−1, 1]. Without the gate F itself must output −(σ_d/σ)·u + const on a black pixel, a
-// slope that grows like 1/σ, which an MLP learned poorly (the MNIST teacher's salt noise, README). An unbounded
-// learned gain did learn it but blew up at rarely trained σ (NaN samples after 9000 steps), and m ∈ (0, 2)
-// (a tanh) trained a worse teacher (MNIST-FID 80 against 54 at 6000 steps), hence this range. In the consistency
-// form c_out = 0 at σ_min, so f(x, σ_min) = x still.
+// slope that grows like 1/σ, which an MLP learned poorly (the MNIST teacher's salt noise, README). Measured on
+// MNIST (README, Images): the gate removes the salt, but its teachers scored worse than the plain one; m ∈ (0, 2) (a
+// tanh) was no better. In the consistency form c_out = 0 at σ_min, so f(x, σ_min) = x still.
 func (p EDM) gate(scope *model.Scope, u, sigma *Node) *Node {
 	g := u.Graph()
 	dim := u.Shape().Dimensions[1]
