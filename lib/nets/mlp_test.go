@@ -144,4 +144,3 @@ func TestMLPFeatureMajorSameFunction(t *testing.T) {
 		}
 	}
 }
-
