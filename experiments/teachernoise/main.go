@@ -28,14 +28,13 @@ func main() {
 	seed := flag.Int64("seed", 1, "the run's seed (its checkpoint refuses another)")
 	trace := flag.Bool("trace", false, "only trace the preset's sampler: per solver step, the largest |x| and |D| and the samples whose D is not finite")
 	flag.Parse()
-	traceOnly = *trace
-	if err := study(*run, *n, *seed); err != nil {
+	if err := study(*run, *n, *seed, *trace); err != nil {
 		fmt.Fprintln(os.Stderr, "teachernoise:", err)
 		os.Exit(1)
 	}
 }
 
-func study(dir string, n int, seed int64) error {
+func study(dir string, n int, seed int64, trace bool) error {
 	p, err := pipeline.ReadRunPreset(dir)
 	if err != nil {
 		return err
@@ -61,8 +60,8 @@ func study(dir string, n int, seed int64) error {
 		xT[i] = p.SigmaMax * rng.NormFloat64()
 	}
 	teacher := r.Teacher.EMAFunc()
-	if traceOnly {
-		return traceSampler(p, teacher, xT, dim)
+	if trace {
+		return traceSampler(r, teacher, xT, dim)
 	}
 	type sampler struct {
 		name   string
@@ -179,12 +178,9 @@ func count(m []bool) int {
 	return c
 }
 
-// traceOnly is the -trace flag.
-var traceOnly bool
-
-// traceSampler runs the preset's solver (to mid.solver_t_end) and prints, per denoiser call, the time, the largest
-// |x| and |D| over all samples, and the first samples whose D is not finite.
-func traceSampler(p pipeline.Preset, teacher func(x []float64, dim int, t float64) []float64, xT []float64, dim int) error {
+// traceSampler runs the run's teacher solver (Run.Solve: to mid.solver_t_end, then the jump) and prints, per
+// denoiser call, the time, the largest |x| and |D| over all samples, and the first samples whose D is not finite.
+func traceSampler(r *pipeline.Run, teacher func(x []float64, dim int, t float64) []float64, xT []float64, dim int) error {
 	d := func(x []float64, dim int, t float64) []float64 {
 		y := chunked(teacher)(x, dim, t)
 		maxX, maxD := 0.0, 0.0
@@ -213,14 +209,6 @@ func traceSampler(p pipeline.Preset, teacher func(x []float64, dim int, t float6
 			t, maxX, worst, math.Sqrt(worstN/float64(dim)), maxD, len(bad), bad[:min(len(bad), 8)])
 		return y
 	}
-	tEnd := p.SigmaMin
-	if p.SolverTEnd > p.SigmaMin {
-		tEnd = p.SolverTEnd
-	}
-	tr, err := solver.Solve(p.Solver, solver.DenoiserFunc(d), xT, dim, solver.LogSNRGrid(p.SigmaMax, tEnd, p.SolverSteps))
-	if err != nil {
-		return err
-	}
-	d(tr.End(), dim, tEnd)
-	return nil
+	_, err := r.Solve(solver.DenoiserFunc(d), xT)
+	return err
 }

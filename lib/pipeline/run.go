@@ -184,8 +184,8 @@ func (r *Run) Pretrain(ctx context.Context) error {
 	return err
 }
 
-// solve runs the configured solver with the teacher from x_T.
-func (r *Run) solve(d solver.Denoiser, xT []float64) (*solver.Trajectory, error) {
+// Solve runs the configured solver (to mid.solver_t_end, then the jump D(x, t_end)) with the teacher d from x_T.
+func (r *Run) Solve(d solver.Denoiser, xT []float64) (*solver.Trajectory, error) {
 	p := r.P
 	if p.SolverTEnd <= p.SigmaMin {
 		return solver.Solve(p.Solver, d, xT, r.Data.Dim(), solver.LogSNRGrid(p.SigmaMax, p.SigmaMin, p.SolverSteps))
@@ -209,7 +209,7 @@ func (r *Run) TeacherTrajectories() error {
 		xT[i] *= p.SigmaMax
 	}
 	var err error
-	if r.Traj, err = r.solve(solver.DenoiserFunc(r.hostFn(r.Teacher.EMAFunc())), xT); err != nil {
+	if r.Traj, err = r.Solve(solver.DenoiserFunc(r.hostFn(r.Teacher.EMAFunc())), xT); err != nil {
 		return err
 	}
 	end := r.Traj.End()

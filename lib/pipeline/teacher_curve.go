@@ -75,7 +75,7 @@ func (r *Run) scoreTeacher(st *train.Stage, step int) (TeacherPoint, error) {
 	for i := range xT {
 		xT[i] *= p.SigmaMax
 	}
-	traj, err := r.solve(solver.DenoiserFunc(r.hostFn(st.EMAFunc())), xT)
+	traj, err := r.Solve(solver.DenoiserFunc(r.hostFn(st.EMAFunc())), xT)
 	if err != nil {
 		return TeacherPoint{}, err
 	}
