@@ -76,13 +76,16 @@ type Backbone struct {
 
 // Pretraining is stage 1, the teacher (EDM, or flow matching with pre.objective = fm).
 type Pretraining struct {
-	PreSteps     int     `json:"pre.steps"`
-	PreBatch     int     `json:"pre.batch"`
-	PreLR        float64 `json:"pre.lr"`
-	PreSched     string  `json:"pre.lr_schedule,omitempty"` // constant ("" too) | linear (decay to 0)
-	PreEMA       float64 `json:"pre.ema"`
-	PMean        float64 `json:"pre.p_mean"`
-	PStd         float64 `json:"pre.p_std"`
+	PreSteps int     `json:"pre.steps"`
+	PreBatch int     `json:"pre.batch"`
+	PreLR    float64 `json:"pre.lr"`
+	PreSched string  `json:"pre.lr_schedule,omitempty"` // constant ("" too) | linear (decay to 0)
+	PreEMA   float64 `json:"pre.ema"`
+	PMean    float64 `json:"pre.p_mean"`
+	PStd     float64 `json:"pre.p_std"`
+	// PUniform mixes a log-uniform law on [sigma_min, sigma_max] into EDM's lognormal ln σ with this probability
+	// (diffusion.EDMLoss.Uniform): it trains the large σ where the solver starts. 0 = the lognormal only.
+	PUniform     float64 `json:"pre.p_uniform,omitempty"`
 	PreObjective string  `json:"pre.objective,omitempty"` // edm (default) | fm (flow matching; only with post.method meanflow or lmd)
 }
 
@@ -452,6 +455,9 @@ func (p *Preset) Validate() error {
 	if p.SigmaMax <= p.SigmaMin {
 		errs = append(errs, "sigma_max must exceed sigma_min")
 	}
+	if p.PUniform < 0 || p.PUniform > 1 {
+		errs = append(errs, "pre.p_uniform must be in [0, 1] (the share of log-uniform noise levels; 0 = off)")
+	}
 	if _, err := p.InitList(); err != nil {
 		errs = append(errs, err.Error())
 	}
@@ -489,16 +495,19 @@ func (p *Preset) Validate() error {
 	default:
 		errs = append(errs, fmt.Sprintf("post.ecd %q: use \"\" (ECT), euler or heun", p.ECD))
 	}
+	errs = append(errs, p.validateFlowMap()...)
+	errs = append(errs, p.validateNet()...)
+	// The per-init recipes are checked on a valid base preset only: applying one validates the whole preset again,
+	// which would repeat the base's errors once per recipe.
+	baseValid := len(errs) == 0
 	for _, init := range []string{"cmt", "diffusion", "scratch"} {
-		if p.recipe(init) == "" {
+		if !baseValid || p.recipe(init) == "" {
 			continue
 		}
 		if _, err := p.forInit(init); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
-	errs = append(errs, p.validateFlowMap()...)
-	errs = append(errs, p.validateNet()...)
 	if len(errs) > 0 {
 		sort.Strings(errs)
 		return fmt.Errorf("invalid preset: %s", strings.Join(errs, "; "))

@@ -87,6 +87,12 @@ func TestPerInitRecipe(t *testing.T) {
 			t.Errorf("%s: want an error", bad)
 		}
 	}
+	// A bad base setting is reported once, not again for every per-init recipe (each recipe re-validates).
+	q, _ := Lookup("mnist-quick")
+	err := q.Set("pre.p_uniform=2")
+	if err == nil || strings.Count(err.Error(), "pre.p_uniform") != 1 {
+		t.Errorf("pre.p_uniform=2 on a preset with 3 recipes: want the error once, got %v", err)
+	}
 }
 
 // A recipe may choose its init's 2-step t_mid (eval.t_mid, chosen per model on the validation seed): the init's

@@ -68,7 +68,7 @@ func dataBatch(r *Run, stream uint64, batch int) func(step int) []*tensors.Tenso
 }
 
 // EDMPretrain is stage 1 on EDM time: the teacher's denoiser D(x, t) by EDM's weighted denoising loss with
-// ln t ~ N(pre.p_mean, pre.p_std²). With eval.pre_every the teacher is sampled and scored during training.
+// ln t ~ N(pre.p_mean, pre.p_std²), mixed with log-uniform on [sigma_min, sigma_max] by pre.p_uniform. With eval.pre_every the teacher is sampled and scored during training.
 type EDMPretrain struct{}
 
 func (EDMPretrain) Forward(r *Run) train.Forward { return r.denoiserFwd }
@@ -84,7 +84,8 @@ func (EDMPretrain) Prepare(r *Run, p Preset, st *train.Stage, _ string) error {
 }
 
 func (EDMPretrain) Objective(r *Run, p Preset) train.Objective {
-	loss := diffusion.EDMLoss{Pre: r.Pre, Net: r.Net, PMean: p.PMean, PStd: p.PStd}
+	loss := diffusion.EDMLoss{Pre: r.Pre, Net: r.Net, PMean: p.PMean, PStd: p.PStd, Uniform: p.PUniform,
+		SigmaMin: p.SigmaMin, SigmaMax: p.SigmaMax}
 	return func(root *model.Scope, in []*Node) *Node { return loss.Loss(train.NetScope(root), in[0]) }
 }
 
