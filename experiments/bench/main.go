@@ -49,7 +49,7 @@ var (
 	windows  = flag.Int("windows", 5, "timed windows")
 	window   = flag.Duration("window", 2*time.Second, "minimum length of a window (at least 2 steps)")
 	asJSON   = flag.Bool("json", false, "print one JSON line")
-	fm       = flag.String("fm", envOr("PEER_FM", "auto"), "W1, W4: the MLP's dense layers feature-major (nets.ConcatMLP.FeatureMajor): 1, 0, or auto (W4 only: measured quiet with one executor per core, W4 1.09× with it, W1 0.95×); $PEER_FM sets the default")
+	fm       = flag.String("fm", envOr("PEER_FM", "1"), "W1, W4: the MLP's dense layers feature-major (nets.ConcatMLP.FeatureMajor): 1 or 0 (with nets.MatMul2's gradient, measured quiet, interleaved: W1 1.25×, W2 1.11×, W4 1.05× with them); $PEER_FM sets the default")
 	trig     = flag.String("trig", envOr("PEER_TRIG", "sincos"), "W1, W4: the time embedding's sin and cos: sincos (nets.SinCos, SIMD) or backend (the backend's scalar Sin, Cos); $PEER_TRIG sets the default")
 	cpuProf  = flag.String("cpuprofile", "", "write a CPU profile of the timed windows to this file")
 	params   = flag.Bool("params-only", false, "W3: print the DiT's parameter count and exit (run.sh checks the PyTorch port against it)")
@@ -62,8 +62,8 @@ var (
 
 func main() {
 	flag.Parse()
-	if *fm != "1" && *fm != "0" && *fm != "auto" {
-		fail(fmt.Errorf("-fm %q: use 1, 0 or auto", *fm))
+	if *fm != "1" && *fm != "0" {
+		fail(fmt.Errorf("-fm %q: use 1 or 0", *fm))
 	}
 	if *trig != "sincos" && *trig != "backend" {
 		fail(fmt.Errorf("-trig %q: use sincos or backend", *trig))
@@ -183,7 +183,7 @@ func eightGaussians(rng *rand.Rand, n int) []float64 {
 // w1 is one flow-matching training step: x_t = (1−t)x₀ + t x₁, loss = mean ‖v(x_t, t) − (x₁ − x₀)‖², with
 // x₀ and t drawn in the graph and the data x₁ on the host.
 func w1(b compute.Backend, n int) func() {
-	exec := fmStep(b, peerMLP(1, false), n, false)
+	exec := fmStep(b, peerMLP(1), n, false)
 	rng := rand.New(rand.NewPCG(1, 2))
 	return func() {
 		out := exec.MustCall(host.Tensor(eightGaussians(rng, n), n, 2))[0]
@@ -194,7 +194,7 @@ func w1(b compute.Backend, n int) func() {
 // w4 is 50-step Euler sampling x ← x + dt·v(x, t) from x(0) ~ N(0, I), one compiled call per step (host loop), or
 // all steps in one graph (inGraph).
 func w4(b compute.Backend, n, nfe int, inGraph bool) func() {
-	net := peerMLP(1, true)
+	net := peerMLP(1)
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(1); err != nil {
 		fail(err)
@@ -327,11 +327,10 @@ func fmStep(b compute.Backend, net nets.Backbone, n int, meanAll bool) *model.Ex
 	})
 }
 
-// peerMLP is the peer's MLP with the given number of time inputs, feature-major with -fm=1, or with -fm=auto when
-// fmAuto.
-func peerMLP(times int, fmAuto bool) nets.ConcatMLP {
+// peerMLP is the peer's MLP with the given number of time inputs, feature-major with -fm=1 (the default).
+func peerMLP(times int) nets.ConcatMLP {
 	m := nets.PeerMLP(2, times)
-	m.FeatureMajor = *fm == "1" || (*fm == "auto" && fmAuto)
+	m.FeatureMajor = *fm == "1"
 	m.BackendTrig = *trig == "backend"
 	return m
 }

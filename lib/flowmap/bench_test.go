@@ -31,7 +31,7 @@ func benchMeanFlowStep(b *testing.B, mode JVPMode) {
 		b.Fatal(err)
 	}
 	net := nets.PeerMLP(2, 2)
-	net.FeatureMajor = os.Getenv("PEER_FM") == "1"        // A/B of the dense layers' layout (nets.ConcatMLP)
+	net.FeatureMajor = os.Getenv("PEER_FM") != "0"        // feature-major unless PEER_FM=0 (A/B of the layout, nets.ConcatMLP)
 	net.BackendTrig = os.Getenv("PEER_TRIG") == "backend" // A/B of the embedding's sin and cos (nets.SinCos)
 	l := MeanFlow{Map: peerMap{Net: net}, P: 1, C: 1e-3, JVP: mode, FDEps: 1e-4}
 	opt := optimizer.Adam().LearningRate(1e-3).Done()

@@ -26,7 +26,7 @@ func ditLinear(scope *model.Scope, x *Node, out int, init ditInit) *Node {
 	}
 	w := ws.VariableWithShape("weights", shapes.Make(dtypes.Float32, in, out)).NodeValue(x.Graph())
 	b := scope.WithInitializer(initializer.Zero).VariableWithShape("biases", shapes.Make(dtypes.Float32, out))
-	return Add(MatMul(x, w), ExpandAxes(b.NodeValue(x.Graph()), 0))
+	return Add(XW(x, w), ExpandAxes(b.NodeValue(x.Graph()), 0))
 }
 
 // ditSiLU is x·sigmoid(x), written out (GoMLX's fused Swish has no second derivative).

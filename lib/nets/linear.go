@@ -20,7 +20,7 @@ func (l Linear) Apply(scope *model.Scope, x *Node, cs ...*Node) *Node {
 	w := scope.VariableWithShape("w", shapes.Make(dtypes.Float32, l.Dim, l.Dim)).NodeValue(g)
 	u := scope.VariableWithShape("u", shapes.Make(dtypes.Float32, l.Dim)).NodeValue(g)
 	b := scope.VariableWithShape("b", shapes.Make(dtypes.Float32, l.Dim)).NodeValue(g)
-	return Add(Add(MatMul(x, w), Mul(ExpandAxes(cs[0], -1), ExpandAxes(u, 0))), ExpandAxes(b, 0))
+	return Add(Add(XW(x, w), Mul(ExpandAxes(cs[0], -1), ExpandAxes(u, 0))), ExpandAxes(b, 0))
 }
 
 // LinearParams are Linear's weights on the host: W row-major [dim·dim], U and B [dim].

@@ -139,12 +139,11 @@ func featuresOf(h *Node, fm bool) int {
 // b = 0. InitTorch: W and b ~ U(±1/√fanIn), PyTorch's nn.Linear default, with fanIn that of the whole layer
 // (the x and time parts of one layer read as one matrix). W is then multiplied by scale.
 //
-// Why feature-major: the pure-Go backend's matrix products want the left operand's contracting axis last, and
-// GoMLX's gradient of a DotGeneral always puts the incoming adjoint v on the left. For batch-major y = x·W the
-// weight gradient contracts v [batch, out] over its leading batch axis, so the backend transposes both v and x
-// (two batch-sized transposes per product). Written as yᵀ = DotGeneral(Wᵀ, {1}, x, {in axis}), the adjoint is
-// [out, batch]: the weight gradient contracts its trailing axis (no transpose), only the input gradient
-// transposes v, once, and the forward product transposes W alone (weight-sized).
+// Why feature-major: the pure-Go backend's matrix products want the left operand's contracting axis last (matmul.go).
+// For batch-major y = x·W the weight gradient Σ_batch xᵀv contracts the batch axis, which x [batch, in] and the
+// adjoint v [batch, out] both hold first, so one of them is transposed (MatMul2's gradient picks the smaller; GoMLX's
+// own transposes both). Written as yᵀ = MatMul2(Wᵀ, 1, x, in axis), every product of the forward pass and the
+// gradient is native but for weight-sized transposes of W.
 func (m MLP) dense(scope *model.Scope, x *Node, xFM bool, out int, bias bool, fanIn int, scale float64) *Node {
 	g := x.Graph()
 	in := featuresOf(x, xFM)
@@ -164,9 +163,9 @@ func (m MLP) dense(scope *model.Scope, x *Node, xFM bool, out int, bias bool, fa
 		if xFM {
 			contract = 0
 		}
-		y = DotGeneral(Transpose(w, 0, 1), []int{1}, nil, x, []int{contract}, nil) // [out, batch]
+		y = MatMul2(Transpose(w, 0, 1), 1, x, contract) // [out, batch]
 	} else {
-		y = MatMul(x, w) // x is batch-major here: only a feature-major layer returns [out, batch]
+		y = XW(x, w) // x is batch-major here: only a feature-major layer returns [out, batch]
 	}
 	if bias {
 		b := scope.WithInitializer(bInit).VariableWithShape("biases", shapes.Make(dtypes.Float32, out)).NodeValue(g)

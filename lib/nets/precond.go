@@ -82,7 +82,7 @@ func (p EDM) gate(scope *model.Scope, u, sigma *Node) *Node {
 	zero := scope.WithInitializer(initializer.Zero)
 	a := zero.VariableWithShape("weights", shapes.Make(dtypes.Float32, e.Shape().Dimensions[1], dim)).NodeValue(g)
 	b := zero.VariableWithShape("biases", shapes.Make(dtypes.Float32, dim)).NodeValue(g)
-	m := MulScalar(Sigmoid(AddScalar(Add(MatMul(e, a), ExpandAxes(b, 0)), -math.Log(3))), 4)
+	m := MulScalar(Sigmoid(AddScalar(Add(XW(e, a), ExpandAxes(b, 0)), -math.Log(3))), 4)
 	gamma := OneMinus(m)
 	scale := ExpandAxes(Div(Const(g, float32(p.SigmaData)), sigma), -1) // σ_d/σ, [batch, 1]
 	return Mul(scale, Mul(gamma, u))

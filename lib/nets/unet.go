@@ -325,7 +325,7 @@ func unetLinear(scope *model.Scope, x *Node, out int, scale float64) *Node {
 	in := x.Shape().Dimensions[1]
 	w := scope.WithInitializer(unetXavier(scope, scale)).VariableWithShape("weights", shapes.Make(dtypes.Float32, in, out))
 	b := scope.WithInitializer(initializer.Zero).VariableWithShape("biases", shapes.Make(dtypes.Float32, out))
-	return Add(MatMul(x, w.NodeValue(x.Graph())), ExpandAxes(b.NodeValue(x.Graph()), 0))
+	return Add(XW(x, w.NodeValue(x.Graph())), ExpandAxes(b.NodeValue(x.Graph()), 0))
 }
 
 // unetConv is a k×k "same" convolution with bias on x [batch, H, W, in] → [batch, H, W, out]; the kernel
@@ -338,8 +338,7 @@ func unetConv(scope *model.Scope, x *Node, out, k int, scale float64) *Node {
 	var y *Node
 	switch {
 	case k == 1:
-		d := x.Shape().Dimensions
-		y = Reshape(MatMul(Reshape(x, d[0]*d[1]*d[2], in), Reshape(w.NodeValue(g), in, out)), d[0], d[1], d[2], out)
+		y = XW(x, Reshape(w.NodeValue(g), in, out))
 	case convAsMatMul(g):
 		y = convSameIm2col(x, w.NodeValue(g))
 	default:
@@ -385,7 +384,7 @@ func convSameIm2col(x, w *Node) *Node {
 		rows[dy] = Slice(byCol, AxisRange(), AxisRange(dy, dy+hh), AxisRange(), AxisRange())
 	}
 	p := Reshape(Concatenate(rows, -1), n*hh*ww, k*k*c)
-	return Reshape(MatMul(p, Reshape(w, k*k*c, out)), n, hh, ww, out)
+	return Reshape(XW(p, Reshape(w, k*k*c, out)), n, hh, ww, out)
 }
 
 // unetGroupNorm normalises x [batch, H, W, C] over (H, W, C/G) within each of G = min(32, C/4) channel groups,
