@@ -168,8 +168,8 @@ func (r *Run) figuresImages() error {
 	}
 	if t := r.Summary.Teacher; t != nil && len(t.Curve) > 0 {
 		if err := plots.Curves(filepath.Join(r.O.Figures, p.Name+"_teacher.png"),
-			fmt.Sprintf("%s teacher during pre-training (%s, %d steps; %d samples)", p.Name, p.Solver, p.SolverSteps, t.Curve[0].Samples),
-			"training wall seconds", "FID (log)", []plots.Series{TeacherSeries(p.Net, t.Curve)}, true); err != nil {
+			fmt.Sprintf("%s: the teacher in pre-training (%s, %d steps)", p.Name, p.Solver, p.SolverSteps),
+			"training wall seconds", fmt.Sprintf("FID, %d samples (log)", t.Curve[0].Samples), []plots.Series{TeacherSeries(p.Net, t.Curve)}, true); err != nil {
 			return err
 		}
 	}
