@@ -14,7 +14,7 @@ ARGS ?=
 run:
 	go run ./experiments/cmt -preset $(PRESET) -seed $(SEED) $(ARGS)
 
-## mnist: the MNIST preset end to end on the CPU (MLP, pre-training → CMT → ECT from 3 inits, MNIST-FID; ≈ 14 min
+## mnist: the MNIST preset end to end on the CPU (MLP, pre-training → CMT → ECT from 3 inits, MNIST-FID; ≤ 38 min
 ## on 2 cores): runs/mnist-quick/summary.json, figures/mnist-quick_*.png
 .PHONY: mnist
 mnist:

@@ -44,7 +44,9 @@ var mnistQuick = Preset{
 		// recipes run from every init on seed 0 (experiments/sweeps/tune-ect-mnist.txt, 2026-12-05, this backbone):
 		// cmt 74.8 (q 256, lr 3e-4; 83.2 with the shared recipe above, 81.2 with q 16 at 1e-3), diffusion 129
 		// (q 16, lr 1e-3; 220 shared, 155 at q 256 and 3e-4, still falling steeply at 2000 steps), scratch 330 (the
-		// shared recipe; 340–341 with the others). The same choices as on the old backbone.
+		// shared recipe; 340–341 with the others). The same choices as on the old backbone, and again on the
+		// 15000-step teacher (2026-12-05 afternoon: cmt 69.6 / 79.1 / 71.6, diffusion 159 with q 16 at 1e-3 against
+		// 277 / 202, scratch 330 / 341 / 340); the t_mid below were not chosen again on it.
 		// Each init's 2-step t_mid: the lowest 2-step MNIST-FID of its final seed-0 model over t_mid ∈ {0.2, 0.4,
 		// …, 25.6} (experiments/tmid): cmt 3.2 (58.2; 71.9 at 0.8), diffusion 12.8 (77.4; 109 at 0.8), scratch
 		// 6.4 (287; 305 at 0.8).
