@@ -30,7 +30,7 @@ import (
 // MatMul2's products too (read once, at start).
 const DotVJPEnv = "CMT_DOT_VJP"
 
-// dotAxes are a recorded product's contracting axes: la of its left operand, ra of its right one (0 or 1).
+// dotAxes are a recorded product's contracting axes: la of its left operand, rb of its right one (0 or 1).
 type dotAxes struct{ la, rb int }
 
 // dotTable maps the products built by MatMul2 to their axes. Keys are weak, and an entry is removed when its node
