@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/gocmt/cmt/lib/host"
@@ -94,7 +95,8 @@ type Stage struct {
 	Extra json.RawMessage // the Extra of the checkpoint Prepare resumed from, if any
 
 	exec     *model.Exec
-	dp       *dataParallel // data-parallel configuration of exec (spmd.go); nil on the single-device path
+	dp       *dataParallel   // data-parallel configuration of exec (spmd.go); nil on the single-device path
+	labels   context.Context // the profiler labels in force (profileLabels); nil before the first
 	evalFns  map[string]*model.Exec
 	evalStep int // Step at which evalFns were compiled
 }
@@ -217,6 +219,7 @@ var ErrNonFinite = errors.New("non-finite loss")
 // checkpoint every Cfg.CheckpointEvery steps and at the end, and stops with ErrNonFinite — keeping the last good
 // checkpoint on disk — when the loss is NaN or ±Inf. It honours ctx cancellation between steps.
 func (s *Stage) Run(ctx context.Context, obj Objective, batch func(step int) []*tensors.Tensor) error {
+	defer s.profileLabels("step")()
 	if s.Step == 0 && s.OnCheckpoint != nil && s.Extra == nil {
 		if err := s.checkpoint(); err != nil {
 			return err
@@ -323,7 +326,22 @@ func (s *Stage) lr(frac float64) float64 {
 	return s.Cfg.LR
 }
 
+// profileLabels tags this goroutine (and the goroutines it starts, such as the backend's workers) for CPU
+// profiles with stage=<name> and phase=<phase>: "step" for training steps, "checkpoint" for checkpoints and the
+// evaluations run with them. `go tool pprof -tagfocus phase=checkpoint` then splits a run's profile. It returns
+// the call that restores the labels in force before.
+func (s *Stage) profileLabels(phase string) func() {
+	prev := s.labels
+	if prev == nil {
+		prev = context.Background()
+	}
+	s.labels = pprof.WithLabels(context.Background(), pprof.Labels("stage", s.Name, "phase", phase))
+	pprof.SetGoroutineLabels(s.labels)
+	return func() { s.labels = prev; pprof.SetGoroutineLabels(prev) }
+}
+
 func (s *Stage) checkpoint() error {
+	defer s.profileLabels("checkpoint")()
 	var extra any
 	if s.OnCheckpoint != nil {
 		e, err := s.OnCheckpoint(s.Step)
