@@ -80,7 +80,7 @@ LONG ?= runs/compare/compare-mnist-long/diffusion-4600
 tmid-mnist:
 	go run ./experiments/tmid -tmid 0.2,0.4,0.8,1.6,3.2,6.4,12.8,25.6 -json runs/tmid-mnist-validation.jsonl \
 		none=$(VAL)/q256-lr3e-4/s0 cmt=$(VAL)/q256-lr3e-4/s0 diffusion=$(VAL)/q16-lr1e-3/s0 scratch=$(VAL)/q256-lr1e-4-lin/s0
-	for m in none:1.6 cmt:3.2 diffusion:12.8 scratch:6.4; do \
+	for m in none:12.8 cmt:12.8 diffusion:12.8 scratch:6.4; do \
 		go run ./experiments/tmid -tmid $${m#*:} -json runs/tmid-mnist-test-$${m%%:*}.jsonl \
 			$${m%%:*}=$(TEST)/s1 $${m%%:*}=$(TEST)/s2 $${m%%:*}=$(TEST)/s3 || exit 1; done
 	go run ./experiments/tmid -tmid 12.8 -json runs/tmid-mnist-test-diffusion-4600.jsonl \

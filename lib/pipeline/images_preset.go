@@ -46,11 +46,12 @@ var mnistQuick = Preset{
 		// (q 16, lr 1e-3; 220 shared, 155 at q 256 and 3e-4, still falling steeply at 2000 steps), scratch 330 (the
 		// shared recipe; 340–341 with the others). The same choices as on the old backbone, and again on the
 		// 15000-step teacher (2026-12-05 afternoon: cmt 69.6 / 79.1 / 71.6, diffusion 159 with q 16 at 1e-3 against
-		// 277 / 202, scratch 330 / 341 / 340); the t_mid below were not chosen again on it.
+		// 277 / 202, scratch 330 / 341 / 340).
 		// Each init's 2-step t_mid: the lowest 2-step MNIST-FID of its final seed-0 model over t_mid ∈ {0.2, 0.4,
-		// …, 25.6} (experiments/tmid): cmt 3.2 (58.2; 71.9 at 0.8), diffusion 12.8 (77.4; 109 at 0.8), scratch
-		// 6.4 (287; 305 at 0.8).
-		RecipeCMT:       "post.q=256 post.lr=3e-4 post.lr_schedule=constant eval.t_mid=3.2",
+		// …, 25.6} (experiments/tmid, make tmid-mnist), chosen again on the 15000-step teacher: cmt 12.8 (48.3;
+		// 49.5 at 3.2, the earlier choice; 67.6 at 0.8), diffusion 12.8 (65.4; 111 at 0.8), scratch 6.4 (287; 305
+		// at 0.8).
+		RecipeCMT:       "post.q=256 post.lr=3e-4 post.lr_schedule=constant eval.t_mid=12.8",
 		RecipeDiffusion: "post.q=16 post.lr=1e-3 post.lr_schedule=constant eval.t_mid=12.8",
 		RecipeScratch:   "post.q=256 post.lr=1e-4 post.lr_schedule=linear eval.t_mid=6.4",
 	},
@@ -58,8 +59,9 @@ var mnistQuick = Preset{
 		Q: 256, PostDistance: "l2", PostHuberC: 0.03, ECTPMean: -1.1, ECTPStd: 2.0,
 	},
 	Evaluation: Evaluation{
-		// The student's 2-step t_mid, chosen as the recipes' are: 1.6 (99.9 on seed 0; 115 at 0.8).
-		EvalEvery: 400, EvalSamples: 5000, TMid: 0.8, TMidStudent: 1.6, SW2Proj: 64,
+		// The student's 2-step t_mid, chosen as the recipes' are: 12.8 (74.3 on seed 0; 80.3 at 1.6, the choice on
+		// the 6000-step teacher; 99.7 at 0.8).
+		EvalEvery: 400, EvalSamples: 5000, TMid: 0.8, TMidStudent: 12.8, SW2Proj: 64,
 		EvalPreEvery: 5000, EvalPreSamples: 2000,
 	},
 }
