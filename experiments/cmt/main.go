@@ -68,6 +68,7 @@ func main() {
 			fail(err)
 		}
 		defer pprof.StopCPUProfile()
+		stopProfile = pprof.StopCPUProfile // fail exits without running defers: an interrupted run keeps its profile
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -84,7 +85,11 @@ func main() {
 	fmt.Printf("wrote %s and figures in %s\n", filepath.Join(*out, "summary.json"), *figures)
 }
 
+// stopProfile flushes the CPU profile, when one is being written, before fail exits.
+var stopProfile = func() {}
+
 func fail(err error) {
+	stopProfile()
 	fmt.Fprintln(os.Stderr, "cmt:", err)
 	os.Exit(1)
 }
