@@ -63,7 +63,7 @@ compare:
 
 ## compare-mnist: the fair comparison on MNIST (mnist-quick, each init's ECT recipe tuned on seed 0, seeds 1–3,
 ## MNIST-FID), then the diffusion init's ECT at CMT's total cost (compare-mnist-long.txt); ≈ 2–2.5 h on 2 cores in one
-## process. Two or three processes share the seeds and keep the 2 cores busier (a run at batch 128 uses ~1.3); rerun it
+## process. Two or three processes share the seeds and use the cores better (two ran ECT at ~8 steps/s each where one alone ran ~9); rerun it
 ## once they finish for the summary: runs/compare-mnist/summary.json, table.md, figures/compare_mnist_*
 .PHONY: compare-mnist
 compare-mnist:
